@@ -1,0 +1,1 @@
+"""Worker side of the compute-heavy pandas app."""

@@ -1,0 +1,1 @@
+"""Manager side of the flight telemetry app: arguments, synthetic data, work plan."""

@@ -1,0 +1,1 @@
+"""Worker side of the flight telemetry app (shipped to every worker host)."""

@@ -1,0 +1,1 @@
+"""Worker side of the minimal template app."""

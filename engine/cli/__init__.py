@@ -1,0 +1,48 @@
+"""Headless command line: ``agilab-tui <group> ...``; each group registers itself from its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from ..errors import AgilabError
+
+# Each module exposes register(subparsers); missing optional groups are simply not offered.
+GROUP_MODULES = ("apps", "stages", "dag", "serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="agilab-tui", description="Terminal workbench for AGILab-style apps. "
+                                     "Without a command, opens the TUI.")
+    parser.add_argument("--home", help="workspace root (default: $AGILAB_TUI_HOME or ~/.local/share/agilab-tui)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in GROUP_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    options = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if options.home:
+        os.environ["AGILAB_TUI_HOME"] = options.home
+    if not getattr(options, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(options.handler(options) or 0)
+    except AgilabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,184 @@
+"""Local install: the app's worker environment, created with uv, holding only worker-side code.
+
+The environment gets the worker runtime (``workers/``), the app's worker package and the worker's
+own dependencies, never the TUI or manager-only packages. With the cython bit the worker module is
+compiled there, and an import preflight inside the environment must pass before install is green.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from .atomic import atomic_write_text
+from .errors import InstallError
+from .modes import CYTHON_MODE, RAPIDS_MODE
+from .operation import OperationContext
+from .proc import ChildProcess, clean_child_env
+from .workspace import REPO_ROOT, AppProject, Workspace
+
+STAMP = "install.json"
+RUNTIME_DEPENDENCIES = ("pandas", "pyarrow", "numpy", "cython", "setuptools", "psutil")
+_COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.so", "build", ".venv")
+
+
+@dataclass(frozen=True)
+class WorkerEnv:
+    """Paths of one app's worker environment."""
+
+    root: Path
+
+    @property
+    def venv(self) -> Path:
+        return self.root / ".venv"
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src"
+
+    @property
+    def stamp(self) -> Path:
+        return self.root / STAMP
+
+    @property
+    def plan_file(self) -> Path:
+        return self.root / "distribution_tree.json"
+
+    def read_stamp(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.stamp.read_text("utf-8"))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return None
+
+
+@dataclass(frozen=True)
+class InstallStatus:
+    """Whether runs can start, and if not, why."""
+
+    installed: bool
+    cython: bool
+    reason: str
+
+
+def worker_env(workspace: Workspace, app: AppProject) -> WorkerEnv:
+    return WorkerEnv(workspace.wenv_dir(app))
+
+
+def install_status(workspace: Workspace, app: AppProject, mode: int = 0) -> InstallStatus:
+    env = worker_env(workspace, app)
+    stamp = env.read_stamp()
+    if not stamp or not stamp.get("ok") or not env.python.exists():
+        return InstallStatus(False, False, f"{app.name} is not installed: run INSTALL first")
+    cython = bool(stamp.get("cython"))
+    if mode & CYTHON_MODE and not cython:
+        return InstallStatus(True, False, "the cython mode needs INSTALL with the cython toggle on")
+    return InstallStatus(True, cython, "")
+
+
+def worker_dependencies(app: AppProject) -> list[str]:
+    """The worker's own ``[project].dependencies`` plus the runtime's, with dask pinned to ours."""
+    deps = list(RUNTIME_DEPENDENCIES)
+    deps.append(f"dask[distributed]=={metadata.version('distributed')}")
+    manifest = app.worker_dir / "pyproject.toml"
+    if manifest.exists():
+        document = tomlkit.parse(manifest.read_text("utf-8"))
+        deps.extend(str(d) for d in document.get("project", {}).get("dependencies", []))
+    return deps
+
+
+def stage_sources(app: AppProject, env: WorkerEnv) -> None:
+    """Copy the worker runtime and the app's worker package into the environment's source folder."""
+    env.src.mkdir(parents=True, exist_ok=True)
+    for source, name in ((REPO_ROOT / "workers", "workers"), (app.worker_dir, app.worker_package)):
+        if not source.is_dir():
+            raise InstallError(f"{source}: worker package folder not found")
+        destination = env.src / name
+        if destination.exists():
+            shutil.rmtree(destination)
+        shutil.copytree(source, destination, ignore=_COPY_IGNORE)
+
+
+async def _step(ctx: OperationContext, label: str, argv: list[str], *, cwd: Path | None = None) -> None:
+    await ctx.log(f"$ {' '.join(argv)}", "engine")
+    # A neutral cwd: python -c puts the cwd first on sys.path, which could shadow the staged sources.
+    child = ChildProcess(argv, cwd=cwd or Path(tempfile.gettempdir()), env=clean_child_env({"UV_PYTHON_DOWNLOADS": "never"}))
+    await child.start()
+    code = await child.stream(ctx.sink)
+    if code != 0:
+        raise InstallError(f"install step '{label}' failed with exit code {code}")
+
+
+def _uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    candidate = Path(sys.executable).with_name("uv")
+    if candidate.exists():
+        return str(candidate)
+    raise InstallError("uv is not on PATH: reinstall agilab-tui (uv is one of its dependencies)")
+
+
+async def install_local(ctx: OperationContext, workspace: Workspace, app: AppProject, modes_enabled: int) -> dict[str, Any]:
+    """Create or update the worker environment; raises :class:`InstallError` naming the failed step."""
+    env = worker_env(workspace, app)
+    uv = _uv()
+    steps = 5 + bool(modes_enabled & CYTHON_MODE)
+    started = time.perf_counter()
+    if env.stamp.exists():
+        env.stamp.unlink()  # a half-finished reinstall must not look installed
+    await ctx.progress(0, steps, "staging sources")
+    stage_sources(app, env)
+    await ctx.progress(1, steps, "creating environment")
+    if not env.python.exists():
+        await _step(ctx, "create venv", [uv, "venv", "--python", sys.executable, str(env.venv)])
+    await ctx.progress(2, steps, "installing dependencies")
+    await _step(ctx, "install dependencies", [uv, "pip", "install", "--python", str(env.python),
+                                              *worker_dependencies(app)])
+    await ctx.progress(3, steps, "linking worker sources")
+    await _step(ctx, "link sources", [str(env.python), "-c",
+                                      "import sysconfig,sys; p=sysconfig.get_path('purelib'); "
+                                      "open(p+'/agilab_worker_src.pth','w').write(sys.argv[1]+'\\n'); print(p)",
+                                      str(env.src)])
+    done = 4
+    if modes_enabled & CYTHON_MODE:
+        await ctx.progress(done, steps, "compiling cython extension")
+        await _step(ctx, "cython build", [str(env.python), "-m", "workers.cython_build", "--package-dir",
+                                          str(env.src / app.worker_package), "--module", app.worker_package,
+                                          "--out", str(env.src)])
+        done += 1
+    await ctx.progress(done, steps, "import preflight")
+    imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
+    if modes_enabled & CYTHON_MODE:
+        imports.append(f"{app.worker_package}_cy")
+    check = "import importlib,sys\nfor m in sys.argv[1:]:\n    mod=importlib.import_module(m); print('preflight ok:', m, '->', getattr(mod,'__file__',''))"
+    await _step(ctx, "import preflight", [str(env.python), "-c", check, *imports])
+    if modes_enabled & RAPIDS_MODE:
+        await ctx.log("rapids: checking cuDF in the worker environment", "engine")
+        if not await cudf_available(env):
+            await ctx.log("rapids: not available on this host (cuDF is not importable); runs with the rapids "
+                          "bit will be refused", "engine")
+    stamp = {"ok": True, "app": app.name, "modes_enabled": modes_enabled, "python": str(env.python),
+             "cython": bool(modes_enabled & CYTHON_MODE), "installed_at": time.time(),
+             "seconds": round(time.perf_counter() - started, 3)}
+    atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
+    await ctx.progress(steps, steps, "installed")
+    return {"ok": True, "python": str(env.python), "cython": stamp["cython"], "wenv": str(env.root)}
+
+
+async def cudf_available(env: WorkerEnv) -> bool:
+    child = ChildProcess([str(env.python), "-c", "import cudf"])
+    await child.start()
+    return await child.stream(lambda source, line: None) == 0

@@ -1,0 +1,101 @@
+"""Child processes whose output is streamed line by line and which die, with their children, on cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+
+LineSink = Callable[[str, str], Awaitable[None] | None]
+"""Receives (source, line) for every line a child prints; source is 'stdout' or 'stderr'."""
+
+
+def clean_child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child Python: ours without PYTHONPATH/PYTHONHOME, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
+    env["PYTHONUNBUFFERED"] = "1"
+    if extra:
+        env.update(extra)
+    return env
+
+
+class ChildProcess:
+    """One subprocess in its own process group, so cancelling it also kills what it spawned."""
+
+    def __init__(self, argv: Sequence[str], *, cwd: Path | str | None = None,
+                 env: Mapping[str, str] | None = None, stdin_data: bytes | None = None):
+        self.argv = [str(a) for a in argv]
+        self.cwd = cwd
+        self.env = dict(env) if env is not None else clean_child_env()
+        self.stdin_data = stdin_data
+        self.process: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            *self.argv,
+            cwd=str(self.cwd) if self.cwd else None,
+            env=self.env,
+            stdin=asyncio.subprocess.PIPE if self.stdin_data is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
+            limit=1 << 22,
+        )
+        if self.stdin_data is not None and self.process.stdin:
+            self.process.stdin.write(self.stdin_data)
+            await self.process.stdin.drain()
+            self.process.stdin.close()
+
+    async def stream(self, sink: LineSink) -> int:
+        """Feed every output line to ``sink`` until the child exits; return its exit code."""
+        assert self.process is not None, "start() first"
+
+        async def pump(reader: asyncio.StreamReader | None, source: str) -> None:
+            if reader is None:
+                return
+            while True:
+                raw = await reader.readline()
+                if not raw:
+                    return
+                result = sink(source, raw.decode("utf-8", "replace").rstrip("\r\n"))
+                if asyncio.iscoroutine(result):
+                    await result
+
+        try:
+            await asyncio.gather(pump(self.process.stdout, "stdout"), pump(self.process.stderr, "stderr"))
+            return await self.process.wait()
+        except asyncio.CancelledError:
+            await self.kill()
+            raise
+
+    async def kill(self, grace: float = 2.0) -> None:
+        """SIGTERM the whole process group, then SIGKILL it after ``grace`` seconds."""
+        proc = self.process
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), grace)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            await proc.wait()
+        # The leader is gone, but stragglers of its group may survive SIGTERM.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def run_streaming(argv: Sequence[str], sink: LineSink, *, cwd: Path | str | None = None,
+                        env: Mapping[str, str] | None = None) -> int:
+    """Run ``argv`` to completion, streaming its lines; cancelling the caller kills the child group."""
+    child = ChildProcess(argv, cwd=cwd, env=env)
+    await child.start()
+    return await child.stream(sink)

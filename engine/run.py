@@ -1,0 +1,153 @@
+"""Distribute and run: build or reuse the work plan, then execute it in the worker environment."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from .app_loader import build_manager
+from .atomic import atomic_write_text
+from .cluster_local import LocalDaskCluster
+from .errors import RunError
+from .install import install_status, worker_env
+from .manifest import artifact_entry, write_run_manifest
+from .modes import DASK_MODE, RAPIDS_MODE, mode_label, mode_token
+from .operation import OperationContext
+from .proc import ChildProcess, clean_child_env
+from .run_request import RunRequest
+from .settings import AppSettings
+from .workspace import AppProject, Workspace
+
+from workers.protocol import parse as _parse
+
+def _workers_for(request: RunRequest, settings: AppSettings) -> dict[str, int]:
+    return dict(request.workers or settings.cluster.workers)
+
+
+async def build_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
+                     request: RunRequest, *, reuse: bool) -> tuple[Any, dict[str, Any], Path]:
+    """Prepare data and return (manager, plan dict, plan path); a saved plan is reused when still valid."""
+    manager = build_manager(workspace, app, settings, overrides=request.to_app_kwargs() or None)
+    await asyncio.to_thread(manager.prepare_data, lambda line: None)
+    fresh = await asyncio.to_thread(manager.build_distribution, _workers_for(request, settings))
+    fresh_dict = fresh.to_dict()
+    plan_path = worker_env(workspace, app).plan_file
+    if reuse and plan_path.exists():
+        try:
+            saved = json.loads(plan_path.read_text("utf-8"))
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{plan_path}: not valid JSON ({exc}); run CHECK DISTRIBUTE again") from exc
+        if saved.get("cache_context", {}).get("fingerprint") == fresh_dict["cache_context"]["fingerprint"]:
+            await ctx.log(f"reusing the saved work plan {plan_path}", "engine")
+            return manager, saved, plan_path
+    plan_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(plan_path, json.dumps(fresh_dict, indent=2))
+    return manager, fresh_dict, plan_path
+
+
+async def distribute(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
+                     request: RunRequest) -> dict[str, Any]:
+    await ctx.progress(0, 1, "building the work plan")
+    _, plan, path = await build_plan(ctx, workspace, app, settings, request, reuse=False)
+    loads = [sum(m["weight"] for m in slot) for slot in plan["work_plan_metadata"]]
+    for label, load, slot in zip(plan["worker_slots"], loads, plan["work_plan_metadata"], strict=True):
+        await ctx.log(f"{label}: {len(slot)} partition(s), {load:.1f} {plan['weights_unit']}", "engine")
+    await ctx.progress(1, 1, "work plan saved")
+    return {"plan_path": str(path), "plan": plan}
+
+
+def _reset_output(folder: Path, data_root: Path) -> None:
+    """Empty ``data_out`` only when it is a real sub-folder, never the share root itself."""
+    if folder.resolve() in {data_root.resolve(), Path.home().resolve(), Path("/")}:
+        raise RunError(f"refusing to reset {folder}: data_out must be a sub-folder of the data share")
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
+                   request: RunRequest, mode: int) -> dict[str, Any]:
+    """One run in one mode, with its manifest; raises :class:`RunError` on any failure."""
+    started = time.time()
+    status = install_status(workspace, app, mode)
+    if status.reason:
+        raise RunError(status.reason)
+    env = worker_env(workspace, app)
+    if mode & RAPIDS_MODE:
+        from .install import cudf_available
+
+        if not await cudf_available(env):
+            raise RunError(f"mode {mode} needs RAPIDS, which is not available on this host "
+                           "(cuDF is not importable in the worker environment)")
+    await ctx.log(f"run {app.name} in mode {mode_label(mode)} [{mode_token(mode)}]", "engine")
+    manager, plan, plan_path = await build_plan(ctx, workspace, app, settings, request, reuse=True)
+    if getattr(manager.args, "reset_target", False):
+        _reset_output(manager.data_out, workspace.data_dir)
+    manager.data_out.mkdir(parents=True, exist_ok=True)
+    log_dir = workspace.log_dir(app)
+    spec = {
+        "mode": mode, "args": manager.args.model_dump(), "data_in": str(manager.data_in),
+        "data_out": str(manager.data_out), "plan": plan, "worker_package": app.worker_package,
+        "worker_class": manager.worker_class, "src_paths": [str(env.src)],
+        "pool_workers": settings.cluster.pool_max_workers or 0, "pool_executor": settings.cluster.pool_executor,
+    }
+    cluster: LocalDaskCluster | None = None
+    result: dict[str, Any] = {}
+    errors: list[str] = []
+    log_lines: list[str] = []
+
+    async def sink(source: str, line: str) -> None:
+        parsed = _parse(line)
+        if parsed is None:
+            log_lines.append(line)
+            await ctx.log(line, source)
+            return
+        kind, payload = parsed
+        if kind == "progress":
+            await ctx.progress(payload["done"], payload["total"], payload.get("step", ""))
+        elif kind == "result":
+            result.update(payload)
+        elif kind == "error":
+            errors.append(payload["error"])
+        elif kind in ("implementation", "dask"):
+            await ctx.log(f"{kind}: {json.dumps(payload)}", "engine")
+
+    try:
+        if mode & DASK_MODE:
+            cluster = LocalDaskCluster(env.python, plan["workers"], env.root / "dask", ctx)
+            spec["scheduler"] = await cluster.start()
+        spec_path = log_dir / "run_spec.json"
+        atomic_write_text(spec_path, json.dumps(spec, indent=2))
+        argv = [str(env.python), "-m", "workers.runner", str(spec_path)]
+        child = ChildProcess(argv, cwd=env.root, env=clean_child_env())
+        await child.start()
+        code = await child.stream(sink)
+    finally:
+        if cluster is not None:
+            await asyncio.shield(cluster.stop())
+    finished = time.time()
+    atomic_write_text(log_dir / "run.log", "\n".join(log_lines) + "\n")
+    ok = code == 0 and bool(result)
+    artifacts = [artifact_entry(p, "output") for p in result.get("outputs", [])]
+    if result.get("reduce_path"):
+        artifacts.append(artifact_entry(result["reduce_path"], "reduce_summary"))
+    manifest_path = log_dir / "run_manifest.json"
+    write_run_manifest(manifest_path, app=app, label=f"{app.target} mode {mode}", status="pass" if ok else "fail",
+                       argv=argv, started=started, finished=finished, artifacts=artifacts,
+                       validations=[{"label": "runner exit", "status": "pass" if ok else "fail",
+                                     "summary": f"exit code {code}", "details": errors}])
+    if not ok:
+        reason = errors[-1] if errors else f"the runner exited with code {code}"
+        raise RunError(f"run of {app.name} in mode {mode} failed: {reason}")
+    return {
+        "mode": mode, "token": mode_token(mode), "label": mode_label(mode),
+        "seconds": round(finished - started, 4), "work_seconds": result["work_seconds"],
+        "output_dir": str(manager.data_out), "outputs": result["outputs"], "reduce": result.get("reduce"),
+        "reduce_path": result.get("reduce_path"), "manifest": str(manifest_path), "plan_path": str(plan_path),
+        "implementations": result.get("implementations", []), "cluster_pids": cluster.pids if cluster else [],
+    }
+

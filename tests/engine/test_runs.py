@@ -1,0 +1,158 @@
+"""Real runs: a real uv worker env, a real Cython compile, real pools and real Dask processes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from engine.events import LogLines, OperationFailed, OperationFinished, OperationStarted, Progress
+from engine.facade import Engine
+from engine.workspace import Workspace
+
+from engine_test_helpers import run_op
+
+pytestmark = pytest.mark.slow
+FLIGHT = "flight_telemetry_project"
+
+
+def _payload(result: dict) -> dict:
+    return json.loads(Path(result["reduce_path"]).read_text())["payload"]
+
+
+def test_flight_modes_0_1_2_4_give_identical_metrics(installed_engine: Engine):
+    results = {}
+    for mode in (0, 1, 2, 4):
+        request = installed_engine.request_from_settings(FLIGHT, mode=mode)
+        events, last = run_op(installed_engine.run(FLIGHT, request))
+        assert isinstance(last, OperationFinished), getattr(last, "error", "")
+        assert isinstance(events[0], OperationStarted)
+        assert any(isinstance(e, Progress) for e in events)
+        results[mode] = last.result
+    payloads = {mode: _payload(r) for mode, r in results.items()}
+    assert payloads[0]["aircraft_count"] == 6 and payloads[0]["speed_count"] > 1000
+    assert 150 < payloads[0]["mean_speed_m"] < 300  # synthetic aircraft fly 200-260 m/s
+    for mode in (1, 2, 4):
+        assert payloads[mode] == payloads[0], f"mode {mode} differs from mode 0"
+    out = Path(results[0]["output_dir"])
+    assert sorted(p.name for p in out.glob("*.parquet")) == [Path(o).name for o in results[0]["outputs"]]
+    assert (out / "reduce_summary_worker_0.json").exists() and (out / "reduce_summary_worker_1.json").exists()
+    # the cython bit really runs the compiled extension, and mode 4 really used Dask worker processes
+    assert any(i.endswith("_cy") for i in results[2]["implementations"])
+    assert not any(i.endswith("_cy") for i in results[0]["implementations"])
+    assert len(results[4]["cluster_pids"]) == 3 and not any(psutil.pid_exists(p) and
+                                                               psutil.Process(p).status() != "zombie"
+                                                               for p in results[4]["cluster_pids"])
+    manifest = json.loads(Path(results[4]["manifest"]).read_text())
+    assert manifest["kind"] == "agilab.run_manifest" and manifest["status"] == "pass"
+    assert any(a["kind"] == "reduce_summary" and a["exists"] for a in manifest["artifacts"])
+
+
+def test_benchmark_writes_agilab_fields(installed_engine: Engine):
+    _, last = run_op(installed_engine.benchmark(FLIGHT, [0, 1]))
+    assert isinstance(last, OperationFinished), getattr(last, "error", "")
+    table = json.loads(Path(last.result["path"]).read_text())
+    assert set(table) == {"0", "1"}
+    for row in table.values():
+        assert {"variant", "nodes", "node", "mode", "timing", "seconds", "order", "delta"} <= set(row)
+    assert sorted(r["order"] for r in table.values()) == [1, 2]
+    assert min(r["delta"] for r in table.values()) == 0
+    assert table["1"]["mode"] == "___p"
+    assert installed_engine.load_benchmark(FLIGHT) == table
+
+
+def test_cancelling_a_run_kills_its_processes(installed_engine: Engine):
+    async def scenario():
+        request = installed_engine.request_from_settings(FLIGHT, mode=4)
+        op = installed_engine.run(FLIGHT, request)
+        children: set[int] = set()
+        async with op:
+            async for event in op.events():
+                children |= {c.pid for c in psutil.Process().children(recursive=True)}
+                if isinstance(event, LogLines) and any("dask scheduler at" in line for line in event.lines):
+                    await asyncio.sleep(0.5)
+                    children |= {c.pid for c in psutil.Process().children(recursive=True)}
+                    await op.cancel()
+        return op, children
+
+    op, children = asyncio.run(scenario())
+    assert op.cancelled and children
+    alive = [p for p in children if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert alive == []
+
+
+def test_cython_mode_without_extension_is_a_clear_error(isolated_home: Path):
+    engine = Engine(Workspace(isolated_home))
+    _, last = run_op(engine.install("minimal_app_project", modes_enabled=0))
+    assert isinstance(last, OperationFinished), getattr(last, "error", "")
+    request = engine.request_from_settings("minimal_app_project", mode=2)
+    _, failed = run_op(engine.run("minimal_app_project", request))
+    assert isinstance(failed, OperationFailed) and "cython toggle" in failed.error
+    _, ok = run_op(engine.run("minimal_app_project", engine.request_from_settings("minimal_app_project", mode=0)))
+    assert isinstance(ok, OperationFinished)
+    assert _payload(ok.result) == {"count": 1000, "square_sum": sum(n * n for n in range(1000))}
+
+
+def test_rapids_mode_is_refused_clearly(installed_engine: Engine):
+    _, last = run_op(installed_engine.run(FLIGHT, installed_engine.request_from_settings(FLIGHT, mode=8)))
+    assert isinstance(last, OperationFailed) and "RAPIDS" in last.error and "not available on this host" in last.error
+
+
+def test_run_before_install_says_install_first(isolated_home: Path):
+    engine = Engine(Workspace(isolated_home))
+    _, last = run_op(engine.run(FLIGHT))
+    assert isinstance(last, OperationFailed) and "run INSTALL first" in last.error
+
+
+def test_failed_install_is_reported_failed_and_not_installed(isolated_home: Path, tmp_path: Path):
+    import shutil
+
+    from engine.workspace import REPO_ROOT
+
+    workspace = Workspace(isolated_home)
+    clone = workspace.projects_dir / "broken_app_project"
+    shutil.copytree(REPO_ROOT / "apps" / "minimal_app_project", clone)
+    for path in clone.rglob("*"):
+        if path.is_file():
+            path.write_text(path.read_text().replace("minimal_app", "broken_app").replace("MinimalApp", "BrokenApp"))
+    for folder in sorted(clone.rglob("*minimal_app*"), reverse=True):
+        folder.rename(folder.with_name(folder.name.replace("minimal_app", "broken_app")))
+    manifest = clone / "src" / "broken_app_worker" / "pyproject.toml"
+    manifest.write_text(manifest.read_text().replace('"pandas>=2.2"', '"pandas>=2.2", "agilab-no-such-package-xyz==9.9"'))
+    engine = Engine(workspace)
+    events, last = run_op(engine.install("broken_app_project"))
+    assert isinstance(last, OperationFailed) and "install dependencies" in last.error
+    assert not engine.install_status("broken_app_project").installed
+    assert any("agilab-no-such-package-xyz" in line for e in events if isinstance(e, LogLines) for line in e.lines)
+
+
+def test_generated_run_snippet_is_runnable(installed_home: Path, installed_engine: Engine, tmp_path: Path):
+    snippet = installed_engine.snippets(FLIGHT)["run"]
+    assert snippet.startswith("# AGILAB generated snippet\n# snippet_api: agi.snippet.v1\n")
+    path = tmp_path / "AGI_run_flight_telemetry.py"
+    path.write_text(snippet)
+    env = {**os.environ, "AGILAB_TUI_HOME": str(installed_home)}
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "'mode': 0" in out.stdout and "reduce_summary.json" in out.stdout
+
+
+def test_distribute_then_reassign_is_used_by_the_next_run(installed_engine: Engine):
+    _, last = run_op(installed_engine.get_distrib(FLIGHT))
+    assert isinstance(last, OperationFinished)
+    plan = last.result["plan"]
+    assert len(plan["worker_slots"]) == 2
+    moved = installed_engine.distribution.reassign(plan, 0, 0, 1)
+    installed_engine.save_distribution(FLIGHT, moved)
+    events, run = run_op(installed_engine.run(FLIGHT, installed_engine.request_from_settings(FLIGHT, mode=0)))
+    assert isinstance(run, OperationFinished)
+    assert any("reusing the saved work plan" in line for e in events if isinstance(e, LogLines) for line in e.lines)
+    worker1 = json.loads((Path(run.result["output_dir"]) / "reduce_summary_worker_1.json").read_text())
+    assert plan["work_plan_metadata"][0][0]["partition"] in worker1["partial_ids"]

@@ -1,0 +1,124 @@
+"""Run a work plan in this interpreter (modes 0-3) or on a Dask cluster (modes 4-7).
+
+Started by the engine inside the worker environment: ``python -m workers.runner SPEC.json``.
+Progress and the final result travel back as protocol lines (:mod:`workers.protocol`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .base_worker import WorkerContext, ensure_on_path
+from .loader import load_worker_class
+from .protocol import emit
+from .reduce import ReducePartial, write_artifact
+
+DASK_BIT = 4
+MERGED_ARTIFACT = "reduce_summary.json"
+
+
+def _context(spec: dict[str, Any], slot: int, label: str) -> WorkerContext:
+    return WorkerContext(worker_id=slot, slot_label=label, mode=spec["mode"], args=spec["args"],
+                         data_in=spec["data_in"], data_out=spec["data_out"],
+                         pool_workers=spec.get("pool_workers", 0), pool_executor=spec.get("pool_executor", "auto"))
+
+
+def run_slot(spec: dict[str, Any], slot: int) -> dict[str, Any]:
+    """Run one worker slot's chunks; called in-process or inside a Dask worker."""
+    for folder in spec.get("src_paths", []):
+        ensure_on_path(folder)
+    cls = load_worker_class(spec["worker_package"], spec["worker_class"], spec["mode"])
+    plan = spec["plan"]
+    label = plan["worker_slots"][slot]
+    worker = cls(_context(spec, slot, label))
+    return worker.works(plan["work_plan"][slot], plan["work_plan_metadata"][slot])
+
+
+def _merge(spec: dict[str, Any], reports: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
+    cls = load_worker_class(spec["worker_package"], spec["worker_class"], spec["mode"])
+    contract = getattr(cls, "reduce_contract", None)
+    partials = [ReducePartial(p["partial_id"], p["payload"]) for r in reports for p in r["partials"]]
+    if contract is None or not partials:
+        return None, None
+    artifact = contract.build(partials)
+    path = write_artifact(artifact, spec["data_out"], MERGED_ARTIFACT)
+    return artifact.to_dict(), str(path)
+
+
+def run_local(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    plan = spec["plan"]
+    total = sum(len(chunk) for slot in plan["work_plan"] for chunk in slot)
+    cls = load_worker_class(spec["worker_package"], spec["worker_class"], spec["mode"])
+    emit("implementation", {"module": cls.__module__, "file": getattr(sys.modules[cls.__module__], "__file__", "")})
+    reports: list[dict[str, Any]] = []
+    done_before = 0
+    for slot, label in enumerate(plan["worker_slots"]):
+        worker = cls(_context(spec, slot, label))
+
+        def progress(done: int, _total: int, base: int = done_before) -> None:
+            emit("progress", {"done": base + done, "total": total, "step": label})
+
+        reports.append(worker.works(plan["work_plan"][slot], plan["work_plan_metadata"][slot], progress))
+        done_before += reports[-1]["items"]
+    return reports
+
+
+def run_dask(spec: dict[str, Any], scheduler: str) -> list[dict[str, Any]]:
+    from distributed import Client, as_completed
+
+    plan = spec["plan"]
+    labels = plan["worker_slots"]
+    with Client(scheduler, timeout=60) as client:
+        client.wait_for_workers(len(labels), timeout=120)
+        by_name = {str(info.get("name")): address for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
+        missing = [label for label in labels if label not in by_name]
+        if missing:
+            raise RuntimeError(f"no Dask worker named {', '.join(missing)} (connected: {', '.join(sorted(by_name))})")
+        emit("dask", {"workers": {label: by_name[label] for label in labels}})
+        # allow_other_workers lets the scheduler move a slot to a live worker if its own dies mid-run.
+        futures = {client.submit(run_slot, spec, slot, workers=[by_name[label]], allow_other_workers=True,
+                                 pure=False, key=f"agilab-slot-{slot}-{time.time_ns()}"): slot
+                   for slot, label in enumerate(labels)}
+        reports: list[dict[str, Any]] = [{}] * len(labels)
+        total_items = sum(len(c) for slot in plan["work_plan"] for c in slot)
+        done = 0
+        for future in as_completed(futures):
+            report = future.result()
+            reports[futures[future]] = report
+            done += report["items"]
+            emit("progress", {"done": done, "total": total_items, "step": report["slot"]})
+    return reports
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    spec = json.loads(Path(args[0]).read_text("utf-8"))
+    for folder in spec.get("src_paths", []):
+        ensure_on_path(folder)
+    started = time.perf_counter()
+    try:
+        scheduler = spec.get("scheduler")
+        reports = run_dask(spec, scheduler) if spec["mode"] & DASK_BIT else run_local(spec)
+        reduce_dict, reduce_path = _merge(spec, reports)
+    except Exception as exc:
+        traceback.print_exc()
+        emit("error", {"error": f"{type(exc).__name__}: {exc}"})
+        return 1
+    emit("result", {
+        "work_seconds": round(time.perf_counter() - started, 4),
+        "reports": reports,
+        "outputs": sorted(o for r in reports for o in r["outputs"]),
+        "reduce": reduce_dict,
+        "reduce_path": reduce_path,
+        "implementations": sorted({r["implementation"] for r in reports}),
+    })
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
