@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,3 @@ def read_benchmark(path: Path) -> dict[str, Any] | None:
     except json.JSONDecodeError as exc:
         raise RunError(f"{path}: not valid JSON ({exc})") from exc
 
-
-def elapsed_since(start: float) -> float:
-    return round(time.perf_counter() - start, 4)

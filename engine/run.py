@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workers.protocol import parse as _parse
+
 from .app_loader import build_manager
 from .atomic import atomic_write_text
 from .cluster_local import LocalDaskCluster
@@ -22,7 +24,6 @@ from .run_request import RunRequest
 from .settings import AppSettings
 from .workspace import AppProject, Workspace
 
-from workers.protocol import parse as _parse
 
 def _workers_for(request: RunRequest, settings: AppSettings) -> dict[str, int]:
     return dict(request.workers or settings.cluster.workers)
@@ -70,8 +71,12 @@ def _reset_output(folder: Path, data_root: Path) -> None:
 
 
 async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
-                   request: RunRequest, mode: int) -> dict[str, Any]:
-    """One run in one mode, with its manifest; raises :class:`RunError` on any failure."""
+                   request: RunRequest, mode: int, *, shared_cluster: LocalDaskCluster | None = None) -> dict[str, Any]:
+    """One run in one mode, with its manifest; raises :class:`RunError` on any failure.
+
+    Dask modes start their own local cluster and stop it afterwards, unless ``shared_cluster``
+    (already started, e.g. by a benchmark of several Dask modes) is given.
+    """
     started = time.time()
     status = install_status(workspace, app, mode)
     if status.reason:
@@ -95,7 +100,8 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
         "worker_class": manager.worker_class, "src_paths": [str(env.src)],
         "pool_workers": settings.cluster.pool_max_workers or 0, "pool_executor": settings.cluster.pool_executor,
     }
-    cluster: LocalDaskCluster | None = None
+    own_cluster: LocalDaskCluster | None = None
+    cluster = shared_cluster
     result: dict[str, Any] = {}
     errors: list[str] = []
     log_lines: list[str] = []
@@ -118,8 +124,10 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
 
     try:
         if mode & DASK_MODE:
-            cluster = LocalDaskCluster(env.python, plan["workers"], env.root / "dask", ctx)
-            spec["scheduler"] = await cluster.start()
+            if cluster is None:
+                cluster = own_cluster = LocalDaskCluster(env.python, plan["workers"], env.root / "dask", ctx)
+                await own_cluster.start()
+            spec["scheduler"] = cluster.address
         spec_path = log_dir / "run_spec.json"
         atomic_write_text(spec_path, json.dumps(spec, indent=2))
         argv = [str(env.python), "-m", "workers.runner", str(spec_path)]
@@ -127,8 +135,8 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
         await child.start()
         code = await child.stream(sink)
     finally:
-        if cluster is not None:
-            await asyncio.shield(cluster.stop())
+        if own_cluster is not None:
+            await asyncio.shield(own_cluster.stop())
     finished = time.time()
     atomic_write_text(log_dir / "run.log", "\n".join(log_lines) + "\n")
     ok = code == 0 and bool(result)
@@ -148,6 +156,6 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
         "seconds": round(finished - started, 4), "work_seconds": result["work_seconds"],
         "output_dir": str(manager.data_out), "outputs": result["outputs"], "reduce": result.get("reduce"),
         "reduce_path": result.get("reduce_path"), "manifest": str(manifest_path), "plan_path": str(plan_path),
-        "implementations": result.get("implementations", []), "cluster_pids": cluster.pids if cluster else [],
+        "implementations": result.get("implementations", []), "cluster_pids": cluster.pids if cluster and mode & DASK_MODE else [],
     }
 

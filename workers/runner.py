@@ -60,8 +60,8 @@ def run_local(spec: dict[str, Any]) -> list[dict[str, Any]]:
     for slot, label in enumerate(plan["worker_slots"]):
         worker = cls(_context(spec, slot, label))
 
-        def progress(done: int, _total: int, base: int = done_before) -> None:
-            emit("progress", {"done": base + done, "total": total, "step": label})
+        def progress(done: int, _total: int, base: int = done_before, step: str = label) -> None:
+            emit("progress", {"done": base + done, "total": total, "step": step})
 
         reports.append(worker.works(plan["work_plan"][slot], plan["work_plan_metadata"][slot], progress))
         done_before += reports[-1]["items"]

@@ -35,11 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     if options.home:
         os.environ["AGILAB_TUI_HOME"] = options.home
-    if not getattr(options, "handler", None):
+    # Group modules set either ``handler`` or ``func`` as their argparse default.
+    handler = getattr(options, "handler", None) or getattr(options, "func", None)
+    if handler is None:
         parser.print_help()
         return 2
     try:
-        return int(options.handler(options) or 0)
+        return int(handler(options) or 0)
     except AgilabError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

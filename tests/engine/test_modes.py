@@ -3,7 +3,15 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import ModeError
-from engine.modes import MODE_LABELS, compute_mode, mode_from_token, mode_label, mode_token, parse_mode, parse_mode_list
+from engine.modes import (
+    MODE_LABELS,
+    compute_mode,
+    mode_from_token,
+    mode_label,
+    mode_token,
+    parse_mode,
+    parse_mode_list,
+)
 
 
 def test_mode_formula_matches_agilab_bits():

@@ -6,8 +6,8 @@ import pytest
 
 from engine import distribution
 from engine.errors import AgilabError
-from workers.dag_worker import DagWorker, topological_order
 from workers.base_worker import WorkerContext
+from workers.dag_worker import DagWorker, topological_order
 from workers.plan import WorkPlan, make_chunks, reassign
 from workers.reduce import ReduceContract, ReducePartial, numeric_sum_merge, require_payload_keys
 

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import psutil
 import pytest
+from engine_test_helpers import run_op
 
 from engine.events import LogLines, OperationFailed, OperationFinished, OperationStarted, Progress
 from engine.facade import Engine
 from engine.workspace import Workspace
-
-from engine_test_helpers import run_op
 
 pytestmark = pytest.mark.slow
 FLIGHT = "flight_telemetry_project"

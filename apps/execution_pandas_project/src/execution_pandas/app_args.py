@@ -20,4 +20,4 @@ class ExecutionPandasArgs(BaseModel):
     reset_target: bool = Field(True, description="Empty data_out before the run")
     n_partitions: int = Field(8, ge=1, le=1000, description="Files generated when data_in is empty")
     rows_per_file: int = Field(12000, ge=1, le=10_000_000, description="Rows per generated file")
-    steps: int = Field(120, ge=1, le=100_000, description="Logistic-map iterations per row")
+    iterations: int = Field(400, ge=1, le=100_000, description="Logistic-map iterations per row")

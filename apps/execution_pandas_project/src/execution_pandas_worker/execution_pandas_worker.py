@@ -19,8 +19,8 @@ def logistic_orbit(x: cython.double, r: cython.double, steps: cython.int) -> tup
     """Mean and maximum of the logistic-map orbit starting at ``x``."""
     total: cython.double = 0.0
     peak: cython.double = 0.0
-    i: cython.int
-    for i in range(steps):
+    _step: cython.int
+    for _step in range(steps):
         x = r * x * (1.0 - x)
         total += x
         if x > peak:
@@ -51,7 +51,7 @@ class ExecutionPandasWorker(PandasWorker):
         import pandas as pd
 
         frame = pd.read_csv(item)
-        means, peaks = orbit_columns(frame["x"].tolist(), frame["r"].tolist(), int(self.args.get("steps", 120)))
+        means, peaks = orbit_columns(frame["x"].tolist(), frame["r"].tolist(), int(self.args.get("iterations", 400)))
         frame["orbit_mean"] = means
         frame["orbit_max"] = peaks
         frame["source_file"] = Path(item).name
@@ -67,6 +67,6 @@ class ExecutionPandasWorker(PandasWorker):
             "row_count": len(frame),
             "file_count": 1,
             "mean_sum": math.fsum(means),
-            "weighted_score": math.fsum(m * r for m, r in zip(means, frame["r"].tolist())),
+            "weighted_score": math.fsum(m * r for m, r in zip(means, frame["r"].tolist(), strict=True)),
             "max_value": max(frame["orbit_max"].tolist(), default=0.0),
         }
