@@ -13,7 +13,7 @@ from workers.protocol import parse as _parse
 
 from .app_loader import build_manager
 from .atomic import atomic_write_text
-from .cluster_local import LocalDaskCluster
+from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import RunError
 from .install import install_status, worker_env
 from .manifest import artifact_entry, write_run_manifest
@@ -61,6 +61,14 @@ async def distribute(ctx: OperationContext, workspace: Workspace, app: AppProjec
     return {"plan_path": str(path), "plan": plan}
 
 
+def ships_data(settings: AppSettings, workers: dict[str, int]) -> bool:
+    """Send partitions through Dask unless a shared folder is declared or every worker is on this machine."""
+    choice = settings.cluster.data_transfer
+    if choice != "auto":
+        return choice == "dask"
+    return not settings.cluster.workers_data_path and not all(is_local_host(h) for h in workers)
+
+
 def _reset_output(folder: Path, data_root: Path) -> None:
     """Empty ``data_out`` only when it is a real sub-folder, never the share root itself."""
     if folder.resolve() in {data_root.resolve(), Path.home().resolve(), Path("/")}:
@@ -99,6 +107,7 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
         "data_out": str(manager.data_out), "plan": plan, "worker_package": app.worker_package,
         "worker_class": manager.worker_class, "src_paths": [str(env.src)],
         "pool_workers": settings.cluster.pool_max_workers or 0, "pool_executor": settings.cluster.pool_executor,
+        "ship_data": bool(mode & DASK_MODE) and ships_data(settings, plan["workers"]),
     }
     own_cluster: LocalDaskCluster | None = None
     cluster = shared_cluster
@@ -119,7 +128,7 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
             result.update(payload)
         elif kind == "error":
             errors.append(payload["error"])
-        elif kind in ("implementation", "dask"):
+        elif kind in ("implementation", "dask", "transfer"):
             await ctx.log(f"{kind}: {json.dumps(payload)}", "engine")
 
     try:

@@ -73,6 +73,8 @@ class ClusterSettings(BaseModel):
     pool_max_workers: int | None = Field(None, ge=1)
     pool_item_timeout: float | None = Field(None, gt=0)
     pool_executor: Literal["auto", "process", "thread"] = "auto"
+    data_transfer: Literal["auto", "shared", "dask"] = "auto"
+    """How partitions reach Dask workers: a shared folder, or through Dask itself (no sshfs needed)."""
     workers: dict[str, int] = Field(default_factory=lambda: {"127.0.0.1": 2})
     service_health: ServiceHealth = Field(default_factory=ServiceHealth)
 

@@ -7,7 +7,10 @@ Progress and the final result travel back as protocol lines (:mod:`workers.proto
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -28,15 +31,68 @@ def _context(spec: dict[str, Any], slot: int, label: str) -> WorkerContext:
                          pool_workers=spec.get("pool_workers", 0), pool_executor=spec.get("pool_executor", "auto"))
 
 
-def run_slot(spec: dict[str, Any], slot: int) -> dict[str, Any]:
-    """Run one worker slot's chunks; called in-process or inside a Dask worker."""
+def run_slot(spec: dict[str, Any], slot: int, shipped: list[list[Any]] | None = None) -> dict[str, Any]:
+    """Run one worker slot's chunks; called in-process or inside a Dask worker.
+
+    With ``shipped`` chunks (no shared filesystem), input files arrive as bytes, the work runs in a
+    scratch folder on the worker host, and the outputs travel back in the report as bytes.
+    """
     for folder in spec.get("src_paths", []):
         ensure_on_path(folder)
     cls = load_worker_class(spec["worker_package"], spec["worker_class"], spec["mode"])
     plan = spec["plan"]
     label = plan["worker_slots"][slot]
-    worker = cls(_context(spec, slot, label))
-    return worker.works(plan["work_plan"][slot], plan["work_plan_metadata"][slot])
+    if shipped is None:
+        worker = cls(_context(spec, slot, label))
+        return worker.works(plan["work_plan"][slot], plan["work_plan_metadata"][slot])
+    scratch = Path(tempfile.mkdtemp(prefix=f"agilab_slot{slot}_"))
+    try:
+        local = {**spec, "data_in": str(scratch / "in"), "data_out": str(scratch / "out")}
+        chunks = materialize_items(shipped, scratch / "in")
+        worker = cls(_context(local, slot, label))
+        report = worker.works(chunks, plan["work_plan_metadata"][slot])
+        out = scratch / "out"
+        report["output_blobs"] = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.is_file()}
+        return report
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def ship_items(chunks: list[list[Any]]) -> list[list[Any]]:
+    """Replace each input file path by its name and bytes so it can travel through Dask."""
+    return [[{"__file__": Path(i).name, "data": Path(i).read_bytes()} if isinstance(i, str) and Path(i).is_file()
+             else i for i in chunk] for chunk in chunks]
+
+
+def materialize_items(chunks: list[list[Any]], folder: Path) -> list[list[Any]]:
+    """Write shipped files into ``folder`` and hand the worker ordinary local paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    result = []
+    for chunk in chunks:
+        items = []
+        for item in chunk:
+            if isinstance(item, dict) and "__file__" in item:
+                path = folder / Path(item["__file__"]).name
+                path.write_bytes(item["data"])
+                item = str(path)
+            items.append(item)
+        result.append(items)
+    return result
+
+
+def land_outputs(report: dict[str, Any], data_out: str) -> dict[str, Any]:
+    """Write a shipped report's output files into the manager's data_out and point the report at them."""
+    target = Path(data_out)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, data in report.pop("output_blobs", {}).items():
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=target)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target / name)
+    report["outputs"] = [str(target / Path(o).name) for o in report["outputs"]]
+    if report.get("artifact_path"):
+        report["artifact_path"] = str(target / Path(report["artifact_path"]).name)
+    return report
 
 
 def _merge(spec: dict[str, Any], reports: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, str | None]:
@@ -81,7 +137,10 @@ def run_dask(spec: dict[str, Any], scheduler: str) -> list[dict[str, Any]]:
             raise RuntimeError(f"no Dask worker named {', '.join(missing)} (connected: {', '.join(sorted(by_name))})")
         emit("dask", {"workers": {label: by_name[label] for label in labels}})
         # allow_other_workers lets the scheduler move a slot to a live worker if its own dies mid-run.
-        futures = {client.submit(run_slot, spec, slot, workers=[by_name[label]], allow_other_workers=True,
+        ship = bool(spec.get("ship_data"))
+        emit("transfer", {"partitions": "through dask" if ship else "shared folder"})
+        futures = {client.submit(run_slot, spec, slot, ship_items(plan["work_plan"][slot]) if ship else None,
+                                 workers=[by_name[label]], allow_other_workers=True,
                                  pure=False, key=f"agilab-slot-{slot}-{time.time_ns()}"): slot
                    for slot, label in enumerate(labels)}
         reports: list[dict[str, Any]] = [{}] * len(labels)
@@ -89,6 +148,8 @@ def run_dask(spec: dict[str, Any], scheduler: str) -> list[dict[str, Any]]:
         done = 0
         for future in as_completed(futures):
             report = future.result()
+            if ship:
+                report = land_outputs(report, spec["data_out"])
             reports[futures[future]] = report
             done += report["items"]
             emit("progress", {"done": done, "total": total_items, "step": report["slot"]})

@@ -49,6 +49,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="machine-readable output")
         # SUPPRESS keeps a --home given to the top-level parser when it is not repeated here.
         sub.add_argument("--home", default=argparse.SUPPRESS, help="workspace root (AGILAB_TUI_HOME)")
+    from .stages_exec import add_commands
+
+    add_commands(group)  # run, export-notebook, import-notebook
     return parser
 
 

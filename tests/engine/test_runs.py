@@ -155,3 +155,22 @@ def test_distribute_then_reassign_is_used_by_the_next_run(installed_engine: Engi
     assert any("reusing the saved work plan" in line for e in events if isinstance(e, LogLines) for line in e.lines)
     worker1 = json.loads((Path(run.result["output_dir"]) / "reduce_summary_worker_1.json").read_text())
     assert plan["work_plan_metadata"][0][0]["partition"] in worker1["partial_ids"]
+
+
+def test_dask_mode_without_shared_folder_ships_partitions_and_outputs(installed_engine: Engine):
+    settings = installed_engine.settings(FLIGHT)
+    settings.update_cluster(data_transfer="dask")
+    settings.save()
+    try:
+        _, shared = run_op(installed_engine.run(FLIGHT, installed_engine.request_from_settings(FLIGHT, mode=0)))
+        events, shipped = run_op(installed_engine.run(FLIGHT, installed_engine.request_from_settings(FLIGHT, mode=4)))
+    finally:
+        settings = installed_engine.settings(FLIGHT)
+        settings.update_cluster(data_transfer="auto")
+        settings.save()
+    assert isinstance(shipped, OperationFinished), getattr(shipped, "error", "")
+    lines = [line for e in events if isinstance(e, LogLines) for line in e.lines]
+    assert any('"through dask"' in line for line in lines)
+    assert _payload(shipped.result) == _payload(shared.result)
+    assert sorted(shipped.result["outputs"]) == sorted(shared.result["outputs"])
+    assert all(Path(p).exists() for p in shipped.result["outputs"])
