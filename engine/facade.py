@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from .run import distribute, run_plan
 from .run_request import RunRequest
 from .settings import AppSettings, load_settings
 from .snippets import distribute_snippet, install_snippet, run_snippet
-from .workspace import AppProject, Workspace
+from .workspace import HOME_ENV, AppProject, Workspace
 
 __all__ = ["AGI", "AgiEnv", "Engine", "InstallStatus"]
 
@@ -48,6 +49,8 @@ class Engine:
     def __init__(self, workspace: Workspace | None = None):
         self.workspace = workspace or Workspace()
         self._locks: dict[str, asyncio.Lock] = {}
+        # Child processes (stages, snippets, notebooks) find the same workspace through the environment.
+        os.environ.setdefault(HOME_ENV, str(self.workspace.root))
 
     # --- apps and settings ----------------------------------------------------------------
     def apps(self) -> list[AppProject]:

@@ -57,6 +57,7 @@ class OperationContext:
         for source, lines in pending.items():
             if lines:
                 await self._op._emit(LogLines(self.op_id, source, tuple(lines)))
+        await asyncio.sleep(0)  # let the consumer (the UI) run between batches
 
     async def progress(self, done: int, total: int, step: str = "") -> None:
         await self.flush()

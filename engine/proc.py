@@ -58,15 +58,27 @@ class ChildProcess:
         assert self.process is not None, "start() first"
 
         async def pump(reader: asyncio.StreamReader | None, source: str) -> None:
+            # Read in chunks and yield after each one: a chatty child must not starve the event loop
+            # (readline() returns without yielding while data is buffered).
             if reader is None:
                 return
+            pending = b""
             while True:
-                raw = await reader.readline()
-                if not raw:
+                chunk = await reader.read(1 << 16)
+                if not chunk:
+                    if pending:
+                        await emit(pending, source)
                     return
-                result = sink(source, raw.decode("utf-8", "replace").rstrip("\r\n"))
-                if asyncio.iscoroutine(result):
-                    await result
+                pending += chunk
+                *complete, pending = pending.split(b"\n")
+                for raw in complete:
+                    await emit(raw, source)
+                await asyncio.sleep(0)
+
+        async def emit(raw: bytes, source: str) -> None:
+            result = sink(source, raw.decode("utf-8", "replace").rstrip("\r"))
+            if asyncio.iscoroutine(result):
+                await result
 
         try:
             await asyncio.gather(pump(self.process.stdout, "stdout"), pump(self.process.stderr, "stderr"))

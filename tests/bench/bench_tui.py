@@ -1,0 +1,138 @@
+"""TUI benchmarks (prints figures, asserts nothing): ``python tests/bench/bench_tui.py``.
+
+1. Cold start to first painted frame, agilab-tui vs a bare Textual hello-world (target <= 2x):
+   a fresh interpreter per sample, timed from just before spawning it to its first frame.
+2. Keypress latency while 100k log lines stream into the ORCHESTRATE log (target p99 <= 50 ms):
+   a real engine Operation streams them from a child process; every 20 ms a key switches the section and the delay
+   until its action runs is recorded.
+3. Memory growth over those 100k lines (target <= 100 MB), RSS measured with psutil.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT))
+LINES = 100_000
+SAMPLES = 5
+
+_HELLO = """
+import time, sys
+from textual.app import App
+from textual.widgets import Static
+class Hello(App):
+    def compose(self):
+        yield Static("hello")
+async def first_frame(pilot):
+    print(time.time(), flush=True)
+    pilot.app.exit()
+Hello().run(headless=True, auto_pilot=first_frame, size=(120, 36))
+"""
+
+_PRINTER = """
+import sys
+for i in range(int(sys.argv[1])):
+    print(f"2026-01-01 12:00:00 worker 127.0.0.1-{i % 2} item {i:06d} processed ok")
+"""
+
+_AGILAB = """
+import time, sys
+sys.path.insert(0, %r)
+from tui.app import make_app
+async def first_frame(pilot):
+    print(time.time(), flush=True)
+    pilot.app.exit()
+make_app(test_mode=True).run(headless=True, auto_pilot=first_frame, size=(120, 36))
+"""
+
+
+def cold_start(code: str, home: str) -> float:
+    """Seconds from spawning a fresh interpreter to its first painted frame."""
+    env = {**os.environ, "AGILAB_TUI_HOME": home}
+    started = time.time()
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    return float(out.strip().splitlines()[0]) - started
+
+
+async def stream_and_press(home: str) -> tuple[list[float], float, float, int]:
+    """Latencies (s) of keys pressed during a 100k-line stream, stream seconds, RSS growth (MB), lines kept."""
+    import psutil
+
+    from engine.operation import Operation, OperationContext
+    from engine.proc import ChildProcess
+    from tui.app import make_app
+    from tui.widgets.log_pane import LogPane
+
+    os.environ["AGILAB_TUI_HOME"] = home
+    app = make_app(test_mode=False)
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.view("orchestrate")
+        pressed_at: list[float] = []
+        original = view.action_next_section
+
+        def timed_next_section() -> None:
+            if pressed_at:
+                latencies.append(time.perf_counter() - pressed_at.pop())
+            original()
+
+        view.action_next_section = timed_next_section  # type: ignore[method-assign]
+
+        async def body(ctx: OperationContext) -> dict[str, object]:
+            # A real child process printing as fast as it can, read the way runs are read.
+            child = ChildProcess([sys.executable, "-c", _PRINTER, str(LINES)])
+            await child.start()
+            await child.stream(ctx.sink)
+            return {}
+
+        process = psutil.Process()
+        rss_before = process.memory_info().rss
+        started = time.perf_counter()
+        view.start_operation(lambda: Operation("run", "bench", body))
+        while view.current is not None:
+            if not pressed_at:
+                pressed_at.append(time.perf_counter())
+                app.simulate_key("ctrl+n")
+            await asyncio.sleep(0.02)
+        stream_seconds = time.perf_counter() - started
+        await pilot.pause()
+        rss_growth = (process.memory_info().rss - rss_before) / 2**20
+        kept = app.query_one(LogPane).log.line_count
+    return latencies, stream_seconds, rss_growth, kept
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="agilab-bench-") as home:
+        hello = [cold_start(_HELLO, home) for _ in range(SAMPLES)]
+        agilab = [cold_start(_AGILAB % str(REPO_ROOT), home) for _ in range(SAMPLES)]
+        h, a = statistics.median(hello), statistics.median(agilab)
+        print(f"cold start to first frame (median of {SAMPLES}): hello-world {h * 1000:.0f} ms, "
+              f"agilab-tui {a * 1000:.0f} ms, ratio {a / h:.2f}x (target <= 2x)")
+        latencies, seconds, growth, kept = asyncio.run(stream_and_press(home))
+        ms = [x * 1000 for x in latencies]
+        print(f"streamed {LINES:,} log lines in {seconds:.1f} s ({LINES / seconds:,.0f} lines/s), "
+              f"{kept:,} kept in the pane (bounded)")
+        if ms:
+            print(f"keypress latency during the stream ({len(ms)} keys): median {statistics.median(ms):.1f} ms, "
+                  f"p95 {percentile(ms, 0.95):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms "
+                  "(target p99 <= 50 ms)")
+        print(f"memory growth over the stream: {growth:.1f} MB (target <= 100 MB)")
+
+
+if __name__ == "__main__":
+    main()

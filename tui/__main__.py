@@ -1,0 +1,83 @@
+"""``agilab-tui`` entry point: the TUI by default, ``web`` to serve it in a browser, anything else to the CLI.
+
+Textual is imported only on the TUI paths so that headless subcommands stay light.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+from pathlib import Path
+
+HOME_ENV = "AGILAB_TUI_HOME"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="agilab-tui",
+        description="Keyboard-driven terminal workbench (PROJECT, ORCHESTRATE, WORKFLOW, ANALYSIS). "
+                    "Without a subcommand the TUI opens on the bundled demo app.",
+        epilog="Other subcommands (install, run, ...) go to the headless CLI: agilab-tui <command> --help.",
+    )
+    parser.add_argument("--home", type=Path, help=f"workspace root (sets ${HOME_ENV})")
+    return parser
+
+
+def _split_home(argv: list[str]) -> tuple[Path | None, list[str]]:
+    """Take a leading ``--home PATH`` / ``--home=PATH`` off ``argv`` (it applies to every subcommand)."""
+    home: Path | None = None
+    rest: list[str] = []
+    iterator = iter(argv)
+    for arg in iterator:
+        if arg == "--home":
+            value = next(iterator, None)
+            if value is None:
+                _parser().error("--home needs a path")
+            home = Path(value)
+        elif arg.startswith("--home="):
+            home = Path(arg.split("=", 1)[1])
+        else:
+            rest.append(arg)
+    return home, rest
+
+
+def _serve(argv: list[str], home: Path | None) -> int:
+    parser = argparse.ArgumentParser(prog="agilab-tui web", description="Serve the TUI in a web browser.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (loopback by default)")
+    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    options = parser.parse_args(argv)
+    from textual_serve.server import Server
+
+    command = [sys.executable, "-m", "tui"]
+    if home is not None:
+        command += ["--home", str(home.expanduser().resolve())]
+    server = Server(shlex.join(command), host=options.host, port=options.port, title="agilab-tui")
+    server.serve()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console script ``agilab-tui``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    home, rest = _split_home(args)
+    if home is not None:
+        os.environ[HOME_ENV] = str(home.expanduser().resolve())
+    if rest and rest[0] in ("-h", "--help"):
+        _parser().print_help()
+        return 0
+    if rest and rest[0] == "web":
+        return _serve(rest[1:], home)
+    if rest:
+        from engine.cli import main as cli_main
+
+        raise SystemExit(cli_main(rest))
+    from .app import make_app
+
+    make_app().run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

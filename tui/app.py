@@ -1,0 +1,246 @@
+"""The Textual shell: four tabs, global keys, the command palette, and the App-level engine workers.
+
+How a page plugs in (the full contract is in ``tui/screens/__init__.py``): a view widget per tab,
+``BINDINGS`` with ids and tooltips (listed by F1), ``palette_commands()`` titled ``"group: verb"``
+(gathered here into the palette), ``app.run_operation(op, view)`` for long engine operations
+(events come back as ``EngineEventMessage``), ``app.call_engine(tag, fn, ..., reply_to=view)`` for
+blocking calls (``EngineCallDone``), ``app.set_active_app(name)`` to switch projects, and
+``app.redact(text)`` / ``app.test_mode`` for deterministic screenshots.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import socket
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual import events, on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.lazy import Lazy
+from textual.message_pump import MessagePump
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from .messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged
+from .widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from engine.facade import Engine
+    from engine.operation import Operation
+
+TEST_MODE_ENV = "AGILAB_TUI_TEST_MODE"
+PAGES: tuple[tuple[str, str, str, str], ...] = (
+    # tab id, label, module, view class
+    ("project", "PROJECT", "tui.screens.project", "ProjectView"),
+    ("orchestrate", "ORCHESTRATE", "tui.screens.orchestrate", "OrchestrateView"),
+    ("workflow", "WORKFLOW", "tui.screens.workflow", "WorkflowView"),
+    ("analysis", "ANALYSIS", "tui.screens.analysis", "AnalysisView"),
+)
+DEFAULT_TAB = "orchestrate"
+_MAX_PENDING_MESSAGES = 32
+
+
+def _load_view(module: str, class_name: str) -> Widget:
+    """Build a page view; a page that fails to import shows its error instead of breaking the app."""
+    try:
+        return getattr(importlib.import_module(module), class_name)()
+    except Exception as exc:  # one broken page must not take the other three down
+        return Static(f"{class_name} could not be loaded:\n{type(exc).__name__}: {exc}", classes="page-error")
+
+
+class AgilabApp(App[None]):
+    """agilab-tui: PROJECT, ORCHESTRATE, WORKFLOW and ANALYSIS over one engine."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "agilab-tui"
+    BINDINGS = [
+        Binding("1", "show_tab('project')", "Project", show=False, id="go.project", tooltip="Show the PROJECT page"),
+        Binding("2", "show_tab('orchestrate')", "Orchestrate", show=False, id="go.orchestrate",
+                tooltip="Show the ORCHESTRATE page"),
+        Binding("3", "show_tab('workflow')", "Workflow", show=False, id="go.workflow",
+                tooltip="Show the WORKFLOW page"),
+        Binding("4", "show_tab('analysis')", "Analysis", show=False, id="go.analysis",
+                tooltip="Show the ANALYSIS page"),
+        Binding("f1", "help", "Help", id="app.help", tooltip="List the keys of the current page"),
+        Binding("f8", "save_screenshot", "Screenshot", show=False, id="app.screenshot",
+                tooltip="Save an SVG screenshot in the current folder"),
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit agilab-tui"),
+    ]
+
+    def __init__(self, engine: Engine, *, test_mode: bool = False):
+        super().__init__()
+        self.engine = engine
+        self.test_mode = test_mode
+        """Hide clocks, durations, hostnames and tmp paths so screenshots are deterministic."""
+        self.operations: dict[str, Operation] = {}
+        """Running operations by op id."""
+        if test_mode:
+            self.animation_level = "none"
+
+    # --- layout ------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield StatusLine(show_clock=not self.test_mode, id="status-line")
+        with TabbedContent(initial=DEFAULT_TAB, id="tabs"):
+            for index, (tab_id, label, module, class_name) in enumerate(PAGES, start=1):
+                with TabPane(f"{index} {label}", id=tab_id):
+                    view = _load_view(module, class_name)
+                    # Panes other than the default mount after the first frame is painted.
+                    yield view if tab_id == DEFAULT_TAB else Lazy(view)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_status()
+        self.call_after_refresh(self._focus_tab, DEFAULT_TAB)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A blinking cursor would make screenshots differ from run to run.
+        if self.test_mode and hasattr(event.widget, "cursor_blink"):
+            event.widget.cursor_blink = False
+
+    # --- tabs, help, status --------------------------------------------------------------------
+    def view(self, tab_id: str) -> Widget | None:
+        """The view widget mounted in a tab (None until a lazy pane has mounted)."""
+        pane = self.screen_stack[0].query_one(f"#{tab_id}", TabPane)
+        return next(iter(pane.children), None)
+
+    def action_show_tab(self, tab_id: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab_id
+        self.call_after_refresh(self._focus_tab, tab_id)
+
+    def _focus_tab(self, tab_id: str) -> None:
+        view = self.view(tab_id)
+        focus_first = getattr(view, "focus_first", None)
+        if callable(focus_first):
+            focus_first()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            self.call_after_refresh(self._focus_tab, event.pane.id)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen, page_bindings
+
+        tab_id = self.query_one("#tabs", TabbedContent).active
+        label = next(label for pid, label, *_ in PAGES if pid == tab_id)
+        app_bindings = [b for b in self.BINDINGS if isinstance(b, Binding)]
+        self.push_screen(HelpScreen(label, page_bindings(self.view(tab_id)), app_bindings))
+
+    def refresh_status(self, mode_label: str | None = None) -> None:
+        """Re-read the active app (and its mode unless given) into the status line."""
+        status = self.query_one(StatusLine)
+        try:
+            app = self.engine.active_app()
+            status.app_name = app.name
+            status.mode_label = mode_label or self.engine.settings(app).mode_label
+        except Exception as exc:  # a malformed settings file is reported by ORCHESTRATE, not here
+            status.mode_label = f"unreadable settings ({type(exc).__name__})"
+
+    def set_active_app(self, name: str) -> None:
+        """Make ``name`` the active app and tell every view."""
+        self.engine.set_active_app(name)
+        self.refresh_status()
+        for tab_id, *_ in PAGES:
+            view = self.view(tab_id)
+            if view is not None:
+                view.post_message(ActiveAppChanged(name))
+
+    def redact(self, text: str) -> str:
+        """In test mode replace the workspace root, repo root and host name by stable placeholders."""
+        if not self.test_mode:
+            return text
+        from engine.workspace import REPO_ROOT
+
+        for value, placeholder in ((str(self.engine.workspace.root), "$AGILAB_TUI_HOME"),
+                                   (str(REPO_ROOT), "$REPO"), (socket.gethostname(), "$HOST")):
+            if value:
+                text = text.replace(value, placeholder)
+        return text
+
+    # --- palette -----------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for tab_id, label, *_ in PAGES:
+            yield SystemCommand(f"go: {tab_id}", f"Show the {label} page", self._tab_command(tab_id))
+        yield SystemCommand("help: keys of this page", "Open the F1 help screen", self.action_help)
+        for tab_id, *_ in PAGES:
+            view = self.view(tab_id)
+            commands = getattr(view, "palette_commands", None)
+            if callable(commands):
+                for command in commands():
+                    yield SystemCommand(command.title, command.help, self._page_command(tab_id, command.callback))
+
+    def _tab_command(self, tab_id: str) -> Callable[[], None]:
+        return lambda: self.action_show_tab(tab_id)
+
+    def _page_command(self, tab_id: str, callback: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            self.query_one("#tabs", TabbedContent).active = tab_id
+            return callback()
+
+        return run
+
+    # --- engine plumbing ------------------------------------------------------------------------
+    @work(group="runs", exit_on_error=False)
+    async def run_operation(self, operation: Operation, target: MessagePump) -> dict[str, Any] | None:
+        """Stream an operation's events to ``target`` as ``EngineEventMessage``; returns its result."""
+        self.operations[operation.op_id] = operation
+        self._post_job_state()
+        try:
+            async with operation:
+                async for event in operation.events():
+                    # Backpressure (toolong): let the UI drain before pulling more from the engine.
+                    while target.message_queue_size > _MAX_PENDING_MESSAGES:
+                        await asyncio.sleep(0.01)
+                    target.post_message(EngineEventMessage(operation, event))
+        finally:
+            self.operations.pop(operation.op_id, None)
+            self._post_job_state()
+        return operation.result
+
+    def cancel_operation(self, operation: Operation) -> None:
+        """Ask the engine to cancel; the cancelled terminal event still reaches the view."""
+        self.run_worker(operation.cancel(), group="cancel", exit_on_error=False)
+
+    def _post_job_state(self) -> None:
+        kinds = tuple(op.kind for op in self.operations.values())
+        self.query_one(StatusLine).jobs = kinds
+        for tab_id, *_ in PAGES:
+            view = self.view(tab_id)
+            if view is not None:
+                view.post_message(JobStateChanged(kinds))
+
+    @work(thread=True, group="engine", exit_on_error=False)
+    def call_engine(self, tag: str, fn: Callable[..., Any], *args: Any, reply_to: MessagePump,
+                    context: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        """Run a blocking engine call in a thread and post ``EngineCallDone`` to ``reply_to``."""
+        try:
+            value, error = fn(*args, **kwargs), None
+        except Exception as exc:  # delivered to the view, which shows it where it belongs
+            value, error = None, exc
+        reply_to.post_message(EngineCallDone(tag, value, error, context or {}))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.notify(f"{type(error).__name__}: {error}", title="Internal error", severity="error")
+
+
+def env_test_mode() -> bool:
+    return os.environ.get(TEST_MODE_ENV, "") not in ("", "0", "false")
+
+
+def make_app(engine: Engine | None = None, *, test_mode: bool | None = None) -> AgilabApp:
+    """Build the app on ``engine`` (default: the real engine on ``$AGILAB_TUI_HOME``)."""
+    if engine is None:
+        from engine.facade import Engine
+
+        engine = Engine(workspace=None)
+    return AgilabApp(engine, test_mode=env_test_mode() if test_mode is None else test_mode)

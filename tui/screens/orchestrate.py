@@ -1,0 +1,136 @@
+"""ORCHESTRATE: system settings, install, args, distribute, run, benchmark, notebook and data export.
+
+A section list on the left switches the section shown; every engine operation streams into the one
+log pane below with a progress line. Handlers for buttons and engine results live in
+:class:`~tui.screens.orchestrate_handlers.OrchestrateHandlers`; this file holds layout, keys and routing.
+"""
+
+from __future__ import annotations
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import ContentSwitcher, OptionList
+from textual.widgets.option_list import Option
+
+from ..messages import EngineEventMessage, JobStateChanged
+from ..widgets.data_section import DataSection
+from ..widgets.log_pane import LogPane
+from ..widgets.op_status import OpStatus
+from ..widgets.orchestrate_sections import (
+    ArgsSection,
+    BenchmarkSection,
+    DistributeSection,
+    InstallSection,
+    NotebookSection,
+    RunSection,
+)
+from ..widgets.settings_form import SettingsForm
+from .orchestrate_handlers import OrchestrateHandlers
+
+SECTIONS = (("system", "System"), ("install", "Install"), ("args", "Args"), ("distribute", "Distribute"),
+            ("run", "Run"), ("benchmark", "Benchmark"), ("notebook", "Notebook"), ("data", "Data"))
+COMPACT_HEIGHT = 32
+
+
+class OrchestrateView(OrchestrateHandlers):
+    """The ORCHESTRATE page of the active app."""
+
+    TAB_ID = "orchestrate"
+    BINDINGS = [
+        Binding("ctrl+r", "run", "Run", id="orchestrate.run", tooltip="Run the app in the current mode"),
+        Binding("ctrl+b", "install", "Install", id="orchestrate.install",
+                tooltip="Install (or update) the worker environment"),
+        Binding("escape", "cancel", "Cancel", id="orchestrate.cancel", tooltip="Cancel the running operation"),
+        Binding("ctrl+g", "distribute", "Distribute", show=False, id="orchestrate.distribute",
+                tooltip="CHECK DISTRIBUTE: build and show the work plan"),
+        Binding("ctrl+l", "load_data", "Load data", show=False, id="orchestrate.load-data",
+                tooltip="Preview the latest output"),
+        Binding("ctrl+n", "next_section", "Next section", show=False, id="orchestrate.next-section",
+                tooltip="Show the next section"),
+        Binding("ctrl+o", "previous_section", "Previous section", show=False, id="orchestrate.previous-section",
+                tooltip="Show the previous section"),
+    ]
+
+    running: reactive[bool] = reactive(False, bindings=True)
+    """True while an operation started by this page runs (enables Cancel, disables Run)."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="orch-main"):
+            yield OptionList(*[Option(label, id=key) for key, label in SECTIONS], id="sections")
+            with ContentSwitcher(initial="system", id="section-switcher"):
+                with Vertical(id="system", classes="section") as system:
+                    system.border_title = "System settings"
+                    yield SettingsForm(id="settings-form")
+                yield InstallSection(id="install")
+                yield ArgsSection(id="args")
+                yield DistributeSection(id="distribute")
+                yield RunSection(id="run")
+                yield BenchmarkSection(id="benchmark")
+                yield NotebookSection(id="notebook")
+                yield DataSection(id="data")
+        yield OpStatus(show_clock=not self.app.test_mode, id="op-status")
+        yield LogPane(title="Log", id="orch-log")
+
+    def on_mount(self) -> None:
+        self.query_one("#sections", OptionList).highlighted = 0
+        self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(self.app.size.height < COMPACT_HEIGHT, "-compact")
+
+    def focus_first(self) -> None:
+        self.query_one("#sections", OptionList).focus()
+
+    # --- sections --------------------------------------------------------------------------
+    def show_section(self, key: str) -> None:
+        """Switch to a section by key (``install``, ``run``...) and move the section list with it."""
+        self.query_one("#section-switcher", ContentSwitcher).current = key
+        options = self.query_one("#sections", OptionList)
+        index = next(i for i, (k, _) in enumerate(SECTIONS) if k == key)
+        if options.highlighted != index:
+            options.highlighted = index
+
+    @on(OptionList.OptionHighlighted, "#sections")
+    def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option.id:
+            self.query_one("#section-switcher", ContentSwitcher).current = event.option.id
+
+    @on(OptionList.OptionSelected, "#sections")
+    def _section_selected(self, event: OptionList.OptionSelected) -> None:
+        # Enter on a section moves focus into it, so the list is one keypress from every control.
+        section = self.query_one(f"#{event.option.id}")
+        for widget in section.query("*"):
+            if widget.focusable and widget.display:
+                widget.focus()
+                break
+
+    def _step_section(self, step: int) -> None:
+        current = self.query_one("#section-switcher", ContentSwitcher).current or "system"
+        index = next(i for i, (k, _) in enumerate(SECTIONS) if k == current)
+        self.show_section(SECTIONS[(index + step) % len(SECTIONS)][0])
+
+    def action_next_section(self) -> None:
+        self._step_section(1)
+
+    def action_previous_section(self) -> None:
+        self._step_section(-1)
+
+    # --- keys available only in some states ----------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.running
+        if action in ("run", "install", "distribute"):
+            return None if self.running else True
+        return True
+
+    # --- engine events -------------------------------------------------------------------------
+    @on(EngineEventMessage)
+    def _engine_event(self, message: EngineEventMessage) -> None:
+        self.handle_event(message.operation, message.event)
+
+    @on(JobStateChanged)
+    def _jobs_changed(self, message: JobStateChanged) -> None:
+        self.running = self.current is not None
