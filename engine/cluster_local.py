@@ -10,6 +10,9 @@ import asyncio
 import contextlib
 import json
 from pathlib import Path
+from typing import Any
+
+from workers.plan import host_name
 
 from .errors import RunError
 from .operation import OperationContext
@@ -26,11 +29,15 @@ def is_local_host(host: str) -> bool:
 class LocalDaskCluster:
     """Scheduler + one single-threaded worker per slot, named ``<host>-<i>`` like the work plan slots."""
 
-    def __init__(self, python: Path, workers: dict[str, int], workdir: Path, ctx: OperationContext):
+    def __init__(self, python: Path, workers: dict[str, int], workdir: Path, ctx: OperationContext, *,
+                 scheduler: str = "127.0.0.1:0", remote: Any = None):
         self.python = python
-        self.workers = workers
+        self.workers = {h: n for h, n in workers.items() if is_local_host(h)}
         self.workdir = workdir
         self.ctx = ctx
+        self.scheduler_bind = scheduler
+        self.remote = remote
+        """A :class:`engine.cluster_remote.RemoteWorkerGroup` for the hosts that are not this machine."""
         self.processes: list[ChildProcess] = []
         self._pumps: list[asyncio.Task[int]] = []
         self.address = ""
@@ -47,15 +54,13 @@ class LocalDaskCluster:
         return child
 
     async def start(self) -> str:
-        remote = [h for h in self.workers if not is_local_host(h)]
-        if remote:
-            raise RunError(f"host(s) {', '.join(remote)} are remote: enable SSH workers for them "
-                           "(the local cluster only starts processes on this machine)")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        bind_host, _, bind_port = self.scheduler_bind.rpartition(":")
         scheduler_file = self.workdir / "scheduler.json"
         scheduler_file.unlink(missing_ok=True)
-        await self._spawn([str(self.python), "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                           "--port", "0", "--no-dashboard", "--scheduler-file", str(scheduler_file)], "scheduler")
+        await self._spawn([str(self.python), "-m", "distributed.cli.dask_scheduler", "--host", bind_host,
+                           "--port", bind_port, "--no-dashboard", "--scheduler-file", str(scheduler_file)],
+                          "scheduler")
         for _ in range(600):
             if scheduler_file.exists():
                 with contextlib.suppress(json.JSONDecodeError):
@@ -69,11 +74,13 @@ class LocalDaskCluster:
         await self.ctx.log(f"dask scheduler at {self.address}", "engine")
         for host, slots in self.workers.items():
             for index in range(slots):
-                name = f"{host}-{index}"
+                name = f"{host_name(host)}-{index}"
                 await self._spawn([str(self.python), "-m", "distributed.cli.dask_worker", self.address,
                                    "--host", "127.0.0.1", "--nthreads", "1", "--no-dashboard", "--no-nanny",
                                    "--name", name, "--memory-limit", "0",
                                    "--local-directory", str(self.workdir / name)], name)
+        if self.remote is not None:
+            await self.remote.start(self.address)
         return self.address
 
     @property
@@ -81,7 +88,9 @@ class LocalDaskCluster:
         return [p.pid for p in self.processes if p.pid]
 
     async def stop(self) -> None:
-        """Kill workers then the scheduler, and wait for every output pump to drain."""
+        """Kill remote workers, local workers, then the scheduler, and wait for every output pump to drain."""
+        if self.remote is not None:
+            await self.remote.stop()
         for child in reversed(self.processes):
             await child.kill(grace=3.0)
         for pump in self._pumps:

@@ -24,13 +24,14 @@ from . import distribution
 from .app_loader import args_model, validate_args
 from .atomic import atomic_write_text
 from .benchmark import benchmark_table, read_benchmark, write_benchmark
-from .cluster_local import LocalDaskCluster
+from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import AgilabError
 from .events import LogLines, OperationFailed, OperationFinished
 from .install import InstallStatus, install_local, install_status, worker_env
 from .modes import CYTHON_MODE, DASK_MODE, validate_mode
 from .operation import Operation, OperationContext
-from .run import distribute, run_plan
+from .remote_install import install_remote_hosts
+from .run import dask_cluster, distribute, run_plan
 from .run_request import RunRequest
 from .settings import AppSettings, load_settings
 from .snippets import distribute_snippet, install_snippet, run_snippet
@@ -110,7 +111,13 @@ class Engine:
 
         async def body(ctx: OperationContext) -> dict[str, Any]:
             async with self._lock(app):
-                return await install_local(ctx, self.workspace, app, modes)
+                result = await install_local(ctx, self.workspace, app, modes)
+                cluster = self.settings(app).cluster
+                remote = [h for h, n in cluster.workers.items() if n > 0 and not is_local_host(h)]
+                if cluster.cluster_enabled and remote:
+                    await ctx.log(f"installing on {len(remote)} remote host(s): {', '.join(remote)}", "engine")
+                    result.update(await install_remote_hosts(ctx, self.workspace, app, cluster, remote, modes))
+                return result
 
         return Operation("install", app.name, body, detail=f"modes_enabled={modes}")
 
@@ -173,8 +180,7 @@ class Engine:
                         await ctx.progress(index, len(modes), f"mode {mode}")
                         if mode & DASK_MODE and cluster is None:
                             started = time.perf_counter()
-                            cluster = LocalDaskCluster(worker_env(self.workspace, app).python, workers,
-                                                       worker_env(self.workspace, app).root / "dask", ctx)
+                            cluster = dask_cluster(self.workspace, app, settings, workers, ctx)
                             await cluster.start()
                             cluster_start = round(time.perf_counter() - started, 3)
                         runs[mode] = await run_plan(ctx, self.workspace, app, settings,

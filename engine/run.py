@@ -61,6 +61,20 @@ async def distribute(ctx: OperationContext, workspace: Workspace, app: AppProjec
     return {"plan_path": str(path), "plan": plan}
 
 
+def dask_cluster(workspace: Workspace, app: AppProject, settings: AppSettings, workers: dict[str, int],
+                 ctx: OperationContext) -> LocalDaskCluster:
+    """Local workers as processes here; remote hosts over SSH, with the scheduler on the configured address."""
+    env = worker_env(workspace, app)
+    remote_hosts = {h: n for h, n in workers.items() if not is_local_host(h) and n > 0}
+    if not remote_hosts:
+        return LocalDaskCluster(env.python, workers, env.root / "dask", ctx)
+    from .cluster_remote import RemoteWorkerGroup
+
+    group = RemoteWorkerGroup(workspace, app, settings.cluster, remote_hosts, ctx)
+    return LocalDaskCluster(env.python, workers, env.root / "dask", ctx, scheduler=settings.cluster.scheduler,
+                            remote=group)
+
+
 def ships_data(settings: AppSettings, workers: dict[str, int]) -> bool:
     """Send partitions through Dask unless a shared folder is declared or every worker is on this machine."""
     choice = settings.cluster.data_transfer
@@ -134,7 +148,7 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
     try:
         if mode & DASK_MODE:
             if cluster is None:
-                cluster = own_cluster = LocalDaskCluster(env.python, plan["workers"], env.root / "dask", ctx)
+                cluster = own_cluster = dask_cluster(workspace, app, settings, plan["workers"], ctx)
                 await own_cluster.start()
             spec["scheduler"] = cluster.address
         spec_path = log_dir / "run_spec.json"

@@ -26,8 +26,13 @@ _HOST_PATTERN = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.\-]*[A-Za-z0-9])?$")
 
 
 def validate_host(host: str) -> str:
-    """Accept an IP address, a hostname, or ``user@host``; raise ValueError otherwise."""
+    """Accept an IP address or hostname, optionally as ``user@host`` and/or ``host:sshport``."""
     bare = host.split("@", 1)[1] if "@" in host else host
+    name, sep, port = bare.rpartition(":")
+    if sep and bare.count(":") == 1:
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"'{host}' has an invalid SSH port '{port}'")
+        bare = name
     try:
         ipaddress.ip_address(bare)
         return host
@@ -73,6 +78,10 @@ class ClusterSettings(BaseModel):
     pool_max_workers: int | None = Field(None, ge=1)
     pool_item_timeout: float | None = Field(None, gt=0)
     pool_executor: Literal["auto", "process", "thread"] = "auto"
+    remote_root: str = "~/.agilab-tui"
+    """Folder on each worker host holding its worker environments (``{host}`` is replaced)."""
+    remote_python: str = "python3"
+    """Interpreter uv builds the remote worker environments from."""
     data_transfer: Literal["auto", "shared", "dask"] = "auto"
     """How partitions reach Dask workers: a shared folder, or through Dask itself (no sshfs needed)."""
     workers: dict[str, int] = Field(default_factory=lambda: {"127.0.0.1": 2})

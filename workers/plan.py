@@ -11,9 +11,17 @@ from typing import Any
 SCHEMA = "agilab.distribution_tree.v2"
 
 
+def host_name(host: str) -> str:
+    """The bare host of a worker-map key (``user@host:sshport`` -> ``host``), as Dask workers are named."""
+    bare = host.rsplit("@", 1)[-1]
+    if bare.count(":") == 1:
+        bare = bare.split(":", 1)[0]
+    return bare
+
+
 def slot_labels(workers: dict[str, int]) -> list[str]:
     """AGILab expands each host into ``<host>-<i>`` labels, one per slot."""
-    return [f"{host}-{i}" for host, slots in workers.items() for i in range(slots)]
+    return [f"{host_name(host)}-{i}" for host, slots in workers.items() for i in range(slots)]
 
 
 def make_chunks(weights: list[float], n_slots: int) -> list[list[int]]:

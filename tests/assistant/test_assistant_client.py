@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from conftest import FakeResponsesServer
+from responses_server import FakeResponsesServer
 
 from engine.assistant import (
     AssistantAnswerError,

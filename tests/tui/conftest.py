@@ -14,8 +14,6 @@ from typing import Any
 
 import pytest
 
-from tui.app import AgilabApp, make_app
-
 DEMO_APP = "flight_telemetry_project"
 
 
@@ -60,15 +58,6 @@ def shared_home(installed_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return installed_home
 
 
-def broken_app(home: Path, name: str = "broken_project") -> str:
-    """A workspace app with settings but no worker package, so INSTALL fails at its first step."""
-    src = home / "projects" / name / "src"
-    src.mkdir(parents=True)
-    seed = Path(__file__).resolve().parents[2] / "apps" / DEMO_APP / "src" / "app_settings.toml"
-    shutil.copy(seed, src / "app_settings.toml")
-    return name
-
-
 async def _settle(pilot: Any) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
@@ -79,8 +68,3 @@ async def _settle(pilot: Any) -> None:
 def settle() -> Callable[[Any], Awaitable[None]]:
     """``await settle(pilot)``: wait for every worker (engine calls, operations), then for their messages."""
     return _settle
-
-
-def new_app() -> AgilabApp:
-    """The real app on the real engine of the current AGILAB_TUI_HOME, in test mode."""
-    return make_app(test_mode=True)

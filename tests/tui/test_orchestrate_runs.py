@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from conftest import new_app
 from textual.widgets import Button, SelectionList, Static, Tree
+from tui_helpers import new_app
 
 from engine.events import LogLines, OperationFailed, OperationFinished, OperationStarted
 from tui.messages import EngineEventMessage

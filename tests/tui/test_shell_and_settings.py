@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import tomlkit
-from conftest import broken_app, new_app
 from textual.widgets import Input, Select, Static, Switch, TabbedContent
+from tui_helpers import broken_app, new_app
 
 from tui.screens.help import HelpScreen
 from tui.widgets.args_form import ArgsForm
