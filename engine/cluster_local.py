@@ -22,8 +22,10 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def is_local_host(host: str) -> bool:
-    bare = host.split("@", 1)[-1]
-    return bare in LOCAL_HOSTS or bare.startswith("127.")
+    """A plain loopback name runs here; ``user@host`` or ``host:sshport`` always means "over SSH"."""
+    if "@" in host or host.count(":") == 1:
+        return False
+    return host in LOCAL_HOSTS or host.startswith("127.")
 
 
 class LocalDaskCluster:

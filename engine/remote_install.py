@@ -106,7 +106,9 @@ async def install_host(ctx: OperationContext, host: Any, app: AppProject, cluste
     python = f"{wenv}/.venv/bin/python"
     q = shlex.quote
     record.step = "uv"
-    probe = await host.run(f"command -v uv || test -x {q(root)}/bin/uv && echo {q(root)}/bin/uv", timeout=30)
+    # A uv that answers --version, not just a name on PATH (a pyenv shim without pyenv fails with 127).
+    probe = await host.run(f"for c in {q(root)}/bin/uv uv; do \"$c\" --version >/dev/null 2>&1 && "
+                           "{ command -v \"$c\"; break; }; done; true", timeout=30)
     uv = (probe.stdout.strip().splitlines() or [""])[-1]
     if not uv:
         from uv import find_uv_bin
