@@ -116,9 +116,9 @@ def test_failed_install_is_reported_failed_and_not_installed(isolated_home: Path
 
     workspace = Workspace(isolated_home)
     clone = workspace.projects_dir / "broken_app_project"
-    shutil.copytree(REPO_ROOT / "apps" / "minimal_app_project", clone)
+    shutil.copytree(REPO_ROOT / "apps" / "minimal_app_project", clone, ignore=shutil.ignore_patterns("__pycache__"))
     for path in clone.rglob("*"):
-        if path.is_file():
+        if path.is_file() and path.suffix in (".py", ".toml", ".md"):
             path.write_text(path.read_text().replace("minimal_app", "broken_app").replace("MinimalApp", "BrokenApp"))
     for folder in sorted(clone.rglob("*minimal_app*"), reverse=True):
         folder.rename(folder.with_name(folder.name.replace("minimal_app", "broken_app")))
