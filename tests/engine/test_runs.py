@@ -15,6 +15,7 @@ from engine_test_helpers import run_op
 
 from engine.events import LogLines, OperationFailed, OperationFinished, OperationStarted, Progress
 from engine.facade import Engine
+from engine.run_request import RunRequest
 from engine.workspace import Workspace
 
 pytestmark = pytest.mark.slow
@@ -174,3 +175,48 @@ def test_dask_mode_without_shared_folder_ships_partitions_and_outputs(installed_
     assert _payload(shipped.result) == _payload(shared.result)
     assert sorted(shipped.result["outputs"]) == sorted(shared.result["outputs"])
     assert all(Path(p).exists() for p in shipped.result["outputs"])
+
+
+def test_a_dask_worker_killed_mid_run_is_replaced_and_the_run_completes(installed_engine: Engine):
+    app = "execution_pandas_project"
+    params = {"rows_per_file": 2500, "iterations": 3000, "n_partitions": 6}
+    base = installed_engine.request_from_settings(app, mode=4)
+    request = RunRequest(params={**base.params, **params}, data_in="execution_pandas/killed_in",
+                         data_out="execution_pandas/killed_out", reset_target=True, mode=4, workers={"127.0.0.1": 2})
+
+    async def scenario():
+        op = installed_engine.run(app, request)
+        killed: list[int] = []
+        lines: list[str] = []
+        async with op:
+            async for event in op.events():
+                if isinstance(event, LogLines):
+                    lines.extend(event.lines)
+                    if not killed and any(line.startswith("dask: ") for line in event.lines):
+                        await asyncio.sleep(1.0)  # let both slots start computing
+                        for proc in psutil.Process().children(recursive=True):
+                            if "127.0.0.1-1" in " ".join(proc.cmdline()):
+                                proc.kill()
+                                killed.append(proc.pid)
+        return op, killed, lines
+
+    op, killed, lines = asyncio.run(scenario())
+    assert killed, "the worker to kill was not found"
+    assert op.result and not op.error, op.error
+    payload = _payload(op.result)
+    assert payload["file_count"] == 6 and payload["row_count"] == 6 * 2500
+    assert len(op.result["outputs"]) == 6
+
+
+def test_cython_kernel_gives_the_same_numbers_as_python(installed_engine: Engine):
+    app = "execution_pandas_project"
+    payloads = {}
+    for mode in (0, 2):
+        base = installed_engine.request_from_settings(app, mode=mode)
+        request = RunRequest(params={**base.params, "rows_per_file": 500, "iterations": 50}, data_in="ep/small_in",
+                             data_out=f"ep/small_out_{mode}", reset_target=True, mode=mode)
+        _, last = run_op(installed_engine.run(app, request))
+        assert isinstance(last, OperationFinished), getattr(last, "error", "")
+        payloads[mode] = _payload(last.result)
+    assert payloads[0]["row_count"] == 8 * 500
+    assert payloads[2] == payloads[0]
