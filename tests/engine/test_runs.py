@@ -55,16 +55,20 @@ def test_flight_modes_0_1_2_4_give_identical_metrics(installed_engine: Engine):
 
 
 def test_benchmark_writes_agilab_fields(installed_engine: Engine):
-    _, last = run_op(installed_engine.benchmark(FLIGHT, [0, 1]))
+    modes = [0, 3, 5, 6, 7]  # with 1, 2 and 4 covered above, every run mode 0-7 runs for real
+    _, last = run_op(installed_engine.benchmark(FLIGHT, modes))
     assert isinstance(last, OperationFinished), getattr(last, "error", "")
     table = json.loads(Path(last.result["path"]).read_text())
-    assert set(table) == {"0", "1"}
+    assert set(table) == {str(m) for m in modes}
     for row in table.values():
         assert {"variant", "nodes", "node", "mode", "timing", "seconds", "order", "delta"} <= set(row)
-    assert sorted(r["order"] for r in table.values()) == [1, 2]
+    assert sorted(r["order"] for r in table.values()) == list(range(1, len(modes) + 1))
     assert min(r["delta"] for r in table.values()) == 0
-    assert table["1"]["mode"] == "___p"
+    assert table["3"]["mode"] == "__cp" and table["7"]["mode"] == "_dcp" and table["6"]["variant"] == "dask"
     assert installed_engine.load_benchmark(FLIGHT) == table
+    payloads = {m: _payload(run) for m, run in last.result["runs"].items()}
+    assert all(p == payloads[0] for p in payloads.values())
+    assert any(i.endswith("_cy") for i in last.result["runs"][7]["implementations"])
 
 
 def test_cancelling_a_run_kills_its_processes(installed_engine: Engine):
