@@ -76,7 +76,6 @@ class ArgsForm(VerticalScroll):
         """Rebuild the form for ``model`` (a pydantic model class) filled with ``values`` or defaults."""
         self._model = model
         self._fields = dict(model.model_fields)
-        self.remove_children()
         rows: list[Widget] = []
         for name, info in self._fields.items():
             default = None if info.is_required() else info.get_default(call_default_factory=True)
@@ -84,7 +83,12 @@ class ArgsForm(VerticalScroll):
             widget.tooltip = info.description or None
             rows.append(Horizontal(Label(name, classes="field-label"), widget, classes="row"))
             rows.append(Static("", id=f"arg-err-{name}", classes="field-error"))
-        self.mount_all(rows)
+        # The old rows must be gone before rows with the same ids mount (a reload after an app switch).
+        self.call_next(self._replace_rows, rows)
+
+    async def _replace_rows(self, rows: list[Widget]) -> None:
+        await self.remove_children()
+        await self.mount_all(rows)
 
     def _raw(self, name: str) -> Any:
         widget = self.query_one(f"#arg-{name}")
