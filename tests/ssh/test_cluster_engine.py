@@ -85,3 +85,20 @@ async def test_a_host_down_fails_alone_while_the_others_install(cluster_engine, 
     assert hosts[down]["status"] == "failed" and hosts[down]["step"] == "connect"
     assert all(hosts[h.spec]["status"] == "ok" for h in fake_hosts.hosts)
     assert not engine.install_status(FLIGHT).reason or "INSTALL" in engine.install_status(FLIGHT).reason
+
+
+async def test_cancelling_a_run_over_ssh_leaves_no_process_on_any_host(cluster_engine, fake_hosts, tmp_path,
+                                                                      no_leftovers):
+    engine = cluster_engine
+    configure(engine, fake_hosts, tmp_path)
+    _, last = await drain(engine.install(FLIGHT))
+    assert isinstance(last, OperationFinished), getattr(last, "error", "")
+    op = engine.run(FLIGHT, engine.request_from_settings(FLIGHT, mode=4))
+    seen_remote = False
+    async with op:
+        async for event in op.events():
+            if isinstance(event, LogLines) and event.source in {h.spec for h in fake_hosts.hosts}:
+                seen_remote = True
+                await op.cancel()
+    assert seen_remote and op.cancelled
+    # no_leftovers then checks, by PID through each sshd, that no worker survived on either host
