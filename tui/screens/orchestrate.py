@@ -16,6 +16,8 @@ from textual.widgets import ContentSwitcher, OptionList
 from textual.widgets.option_list import Option
 
 from ..messages import EngineEventMessage, JobStateChanged
+from ..widgets.cluster_hosts_section import HostsSection
+from ..widgets.cluster_routing import ClusterRouting
 from ..widgets.data_section import DataSection
 from ..widgets.log_pane import LogPane
 from ..widgets.op_status import OpStatus
@@ -27,15 +29,17 @@ from ..widgets.orchestrate_sections import (
     NotebookSection,
     RunSection,
 )
+from ..widgets.service_panel import ServiceSection
 from ..widgets.settings_form import SettingsForm
 from .orchestrate_handlers import OrchestrateHandlers
 
-SECTIONS = (("system", "System"), ("install", "Install"), ("args", "Args"), ("distribute", "Distribute"),
-            ("run", "Run"), ("benchmark", "Benchmark"), ("notebook", "Notebook"), ("data", "Data"))
+SECTIONS = (("system", "System"), ("hosts", "Hosts"), ("install", "Install"), ("args", "Args"),
+            ("distribute", "Distribute"), ("run", "Run"), ("benchmark", "Benchmark"), ("service", "Service"),
+            ("notebook", "Notebook"), ("data", "Data"))
 COMPACT_HEIGHT = 32
 
 
-class OrchestrateView(OrchestrateHandlers):
+class OrchestrateView(ClusterRouting, OrchestrateHandlers):
     """The ORCHESTRATE page of the active app."""
 
     TAB_ID = "orchestrate"
@@ -52,6 +56,8 @@ class OrchestrateView(OrchestrateHandlers):
                 tooltip="Show the next section"),
         Binding("ctrl+o", "previous_section", "Previous section", show=False, id="orchestrate.previous-section",
                 tooltip="Show the previous section"),
+        Binding("ctrl+f", "log_source", "Log source", show=False, id="orchestrate.log-source",
+                tooltip="Follow one log source: all, the scheduler, each worker or host in turn"),
     ]
 
     running: reactive[bool] = reactive(False, bindings=True)
@@ -64,11 +70,13 @@ class OrchestrateView(OrchestrateHandlers):
                 with Vertical(id="system", classes="section") as system:
                     system.border_title = "System settings"
                     yield SettingsForm(id="settings-form")
+                yield HostsSection(id="hosts")
                 yield InstallSection(id="install")
                 yield ArgsSection(id="args")
                 yield DistributeSection(id="distribute")
                 yield RunSection(id="run")
                 yield BenchmarkSection(id="benchmark")
+                yield ServiceSection(id="service")
                 yield NotebookSection(id="notebook")
                 yield DataSection(id="data")
         yield OpStatus(show_clock=not self.app.test_mode, id="op-status")

@@ -18,6 +18,9 @@ from engine.events import LogLines, OperationFailed, OperationFinished, Progress
 from ..messages import ActiveAppChanged, EngineCallDone
 from ..widgets.args_form import ArgsForm
 from ..widgets.benchmark_panel import BenchmarkPanel
+from ..widgets.cluster_hosts_section import HostsSection
+from ..widgets.cluster_log_filter import LogSourceFilter
+from ..widgets.cluster_ssh_form import SshSettingsForm
 from ..widgets.data_section import DataSection
 from ..widgets.log_pane import LogPane
 from ..widgets.op_status import OpStatus
@@ -86,6 +89,8 @@ class OrchestrateHandlers(PageView):
         """The operation this page is running, if any."""
         self.installed_reason = "checking install status…"
         """Why runs cannot start ('' when they can)."""
+        self.log_filter = LogSourceFilter()
+        """Every log line of the current operation by source, and the source the log pane follows."""
 
     # --- loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -100,6 +105,7 @@ class OrchestrateHandlers(PageView):
 
     def _show_state(self, state: dict[str, Any]) -> None:
         self.query_one(SettingsForm).load(state["cluster"], state["mode_label"])
+        self.query_one(HostsSection).load(state["cluster"])
         if "args_model" in state:
             self.query_one(ArgsForm).load(state["args_model"], state["args"])
         else:
@@ -188,7 +194,10 @@ class OrchestrateHandlers(PageView):
             except AgilabError as exc:
                 key = (getattr(exc, "key", None) or "").removeprefix("cluster.").split(".")[0]
                 self.query_one(SettingsForm).show_error(key or "workers", self.app.redact(str(exc)))
+                self.query_one(SshSettingsForm).show_error(key, self.app.redact(str(exc)))
                 return
+        if {"workers", "cluster_enabled"} & set(message.values):
+            self.query_one(HostsSection).set_hosts(settings.cluster.workers, settings.cluster.cluster_enabled)
         self._refresh()
 
     # --- operations --------------------------------------------------------------------------
@@ -205,12 +214,14 @@ class OrchestrateHandlers(PageView):
         self.running = True
         self.query_one(LogPane).clear(title=f"Log · {op.kind}")
         self.query_one(OpStatus).start(op.kind)
+        self.cluster_operation_started(op)  # type: ignore[attr-defined]
         self._update_run_buttons()
         self.app.run_operation(op, self)
 
     def handle_event(self, op: Any, event: Any) -> None:
         if isinstance(event, LogLines):
-            self.query_one(LogPane).write_lines(self.app.redact(line) for line in event.lines)
+            lines = [self.app.redact(line) for line in event.lines]
+            self.query_one(LogPane).write_lines(self.cluster_log_lines(op, event.source, lines))  # type: ignore[attr-defined]
         elif isinstance(event, Progress):
             self.query_one(OpStatus).progress(op.kind, event.done, event.total, event.step)
         elif isinstance(event, (OperationFinished, OperationFailed)):
@@ -218,6 +229,7 @@ class OrchestrateHandlers(PageView):
                 self.current = None
                 self.running = False
             ok = isinstance(event, OperationFinished)
+            self.cluster_operation_done(op, event)  # type: ignore[attr-defined]
             self._operation_done(op.kind, event, ok)
             self._update_run_buttons()
 
@@ -352,4 +364,4 @@ class OrchestrateHandlers(PageView):
         for key, label in SECTIONS:
             commands.append(PaletteCommand(f"orchestrate: show {label.lower()}", f"Show the {label} section",
                                            lambda key=key: self.show_section(key)))
-        return commands
+        return commands + self.cluster_palette_commands()  # type: ignore[attr-defined]

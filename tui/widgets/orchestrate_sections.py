@@ -14,6 +14,7 @@ from textual.widgets import Button, SelectionList, Static
 
 from .args_form import ArgsForm
 from .benchmark_panel import BenchmarkPanel
+from .cluster_workers import ClusterWorkersTable
 from .snippet_panel import SnippetPanel
 from .workplan import WorkplanView
 
@@ -84,6 +85,7 @@ class RunSection(Section):
             yield Button("RUN", id="btn-run", variant="success", disabled=True, compact=True)
             yield Button("CANCEL", id="btn-cancel", variant="error", disabled=True, compact=True)
         yield Static("", classes="status-text", id="run-status")
+        yield ClusterWorkersTable(id="cluster-workers")
         yield SnippetPanel("run", id="snippet-run")
 
     def set_enabled(self, installed: bool, running: bool, reason: str) -> None:
