@@ -146,6 +146,12 @@ def test_generated_run_snippet_is_runnable(installed_home: Path, installed_engin
                          cwd=Path(__file__).resolve().parents[2])
     assert out.returncode == 0, out.stderr[-2000:]
     assert "'mode': 0" in out.stdout and "reduce_summary.json" in out.stdout
+    for kind, marker in (("distribute", "distribution_tree.json"), ("install", "'ok': True")):
+        path = tmp_path / f"AGI_{kind}.py"
+        path.write_text(installed_engine.snippets(FLIGHT)[kind])
+        out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=300,
+                             cwd=Path(__file__).resolve().parents[2])
+        assert out.returncode == 0 and marker in out.stdout, out.stderr[-2000:]
 
 
 def test_distribute_then_reassign_is_used_by_the_next_run(installed_engine: Engine):
