@@ -82,10 +82,11 @@ class LabStagesFile:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise SettingsError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-        return cls(path, cls._parse(path, text), hashlib.sha256(data).hexdigest())
+        return cls(path, cls.parse_text(path, text), hashlib.sha256(data).hexdigest())
 
     @staticmethod
-    def _parse(path: Path, text: str) -> TOMLDocument:
+    def parse_text(path: Path, text: str) -> TOMLDocument:
+        """Parse and check stages-file text as loading would, errors naming ``path`` and the line."""
         try:
             document = tomlkit.parse(text)
         except ParseError as exc:

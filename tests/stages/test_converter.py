@@ -144,3 +144,20 @@ def test_agilab_safe_action_stage_converts_to_safe_actions_template(tmp_path: Pa
     assert preview.after["action_contract"] == preview.before["action_contract"]  # same content, same form
     apply_conversion(path, [preview])
     assert stage_status(LabStagesFile.load(path).stage("m", 0)).status is StageStatus.CURRENT
+
+
+def test_orchestrate_run_snippet_is_recognised_as_a_template_stage(tmp_path, monkeypatch):
+    """The snippet ORCHESTRATE generates (and WORKFLOW imports) converts without losing an argument."""
+    from engine.facade import Engine
+    from engine.stages import recognise_run_snippet
+    from engine.workspace import Workspace
+
+    monkeypatch.setenv("AGILAB_TUI_HOME", str(tmp_path))
+    engine = Engine(Workspace(tmp_path))
+    snippet = engine.snippets("flight_telemetry_project")["run"]
+    payload = recognise_run_snippet(snippet).payload
+    request = engine.request_from_settings("flight_telemetry_project")
+    args = payload.args_dict()
+    assert payload.app == "flight_telemetry_project"
+    assert args["params"] == dict(request.params)
+    assert args["data_out"] == request.data_out and args["workers"] == request.workers
