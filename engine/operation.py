@@ -38,6 +38,9 @@ class OperationContext:
         self._op = op
         self._pending: dict[str, list[str]] = {}
         self._last_flush = time.monotonic()
+        self._emit_lock = asyncio.Lock()
+        self._timer: asyncio.TimerHandle | None = None
+        self._timed_flushes: set[asyncio.Task[None]] = set()
         self.result: dict[str, Any] = {}
 
     @property
@@ -50,13 +53,27 @@ class OperationContext:
         if (sum(len(v) for v in self._pending.values()) >= _BATCH_LINES
                 or time.monotonic() - self._last_flush >= _BATCH_SECONDS):
             await self.flush()
+        elif self._timer is None:
+            # A line followed by silence (a child busy computing) must not wait for the next line.
+            self._timer = asyncio.get_running_loop().call_later(_BATCH_SECONDS, self._flush_later)
+
+    def _flush_later(self) -> None:
+        self._timer = None
+        if self._pending:
+            task = asyncio.ensure_future(self.flush())
+            self._timed_flushes.add(task)
+            task.add_done_callback(self._timed_flushes.discard)
 
     async def flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        self._last_flush = time.monotonic()
-        for source, lines in pending.items():
-            if lines:
-                await self._op._emit(LogLines(self.op_id, source, tuple(lines)))
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        async with self._emit_lock:  # batches keep their order even when a timed flush overlaps
+            pending, self._pending = self._pending, {}
+            self._last_flush = time.monotonic()
+            for source, lines in pending.items():
+                if lines:
+                    await self._op._emit(LogLines(self.op_id, source, tuple(lines)))
         await asyncio.sleep(0)  # let the consumer (the UI) run between batches
 
     async def progress(self, done: int, total: int, step: str = "") -> None:

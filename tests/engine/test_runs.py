@@ -72,6 +72,9 @@ def test_benchmark_writes_agilab_fields(installed_engine: Engine):
 
 
 def test_cancelling_a_run_kills_its_processes(installed_engine: Engine):
+    # Other fixtures of the session (fake SSH hosts, servers) may already have children: ignore them.
+    before = {c.pid for c in psutil.Process().children(recursive=True)}
+
     async def scenario():
         request = installed_engine.request_from_settings(FLIGHT, mode=4)
         op = installed_engine.run(FLIGHT, request)
@@ -86,6 +89,7 @@ def test_cancelling_a_run_kills_its_processes(installed_engine: Engine):
         return op, children
 
     op, children = asyncio.run(scenario())
+    children -= before
     assert op.cancelled and children
     alive = [p for p in children if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
     assert alive == []
@@ -205,13 +209,13 @@ def test_a_dask_worker_killed_mid_run_is_replaced_and_the_run_completes(installe
                     if not killed and any(line.startswith("dask: ") for line in event.lines):
                         await asyncio.sleep(1.0)  # let both slots start computing
                         for proc in psutil.Process().children(recursive=True):
-                            if "127.0.0.1-1" in " ".join(proc.cmdline()):
+                            if "--name 127.0.0.1-1" in " ".join(proc.cmdline()):
                                 proc.kill()
                                 killed.append(proc.pid)
         return op, killed, lines
 
     op, killed, lines = asyncio.run(scenario())
-    assert killed, "the worker to kill was not found"
+    assert killed, f"the worker to kill was not found; run ended with {op.error!r}; last lines: {lines[-8:]}"
     assert op.result and not op.error, op.error
     payload = _payload(op.result)
     assert payload["file_count"] == 6 and payload["row_count"] == 6 * 2500
