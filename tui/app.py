@@ -11,19 +11,21 @@ blocking calls (``EngineCallDone``), ``app.set_active_app(name)`` to switch proj
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.lazy import Lazy
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widget import Widget
+from textual.css.query import NoMatches
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -73,9 +75,15 @@ class AgilabApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit agilab-tui"),
     ]
 
-    def __init__(self, engine: Engine, *, test_mode: bool = False):
+    def __init__(self, engine: Engine | Callable[[], Engine], *, test_mode: bool = False):
         super().__init__()
-        self.engine = engine
+        # Modules and classes imported so far live as long as the process: keep them out of the collector's
+        # full passes, which otherwise cost tens of ms during startup and during every long log stream.
+        gc.freeze()
+        # A factory defers importing and building the engine (pydantic, settings, workspace) past the first frame.
+        self._engine: Engine | None = None if callable(engine) else engine
+        self._engine_factory = engine if callable(engine) else None
+        self._engine_lock = threading.Lock()
         self.test_mode = test_mode
         """Hide clocks, durations, hostnames and tmp paths so screenshots are deterministic."""
         self.operations: dict[str, Operation] = {}
@@ -83,20 +91,56 @@ class AgilabApp(App[None]):
         if test_mode:
             self.animation_level = "none"
 
+    @property
+    def engine(self) -> Engine:
+        """The engine every page talks to, built on first use (views may first ask from a worker thread)."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None and self._engine_factory is not None:
+                    self._engine = self._engine_factory()
+        assert self._engine is not None
+        return self._engine
+
     # --- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield StatusLine(show_clock=not self.test_mode, id="status-line")
         with TabbedContent(initial=DEFAULT_TAB, id="tabs"):
             for index, (tab_id, label, module, class_name) in enumerate(PAGES, start=1):
                 with TabPane(f"{index} {label}", id=tab_id):
-                    view = _load_view(module, class_name)
-                    # Panes other than the default mount after the first frame is painted.
-                    yield view if tab_id == DEFAULT_TAB else Lazy(view)
+                    # Other pages are imported and mounted after the first frame (_mount_other_pages).
+                    if tab_id == DEFAULT_TAB:
+                        yield _load_view(module, class_name)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.refresh_status()
+        # Reading settings needs the engine: do it once the first frame is on screen.
+        self.call_after_refresh(self._after_first_frame)
         self.call_after_refresh(self._focus_tab, DEFAULT_TAB)
+
+    async def _after_first_frame(self) -> None:
+        self.refresh_status()
+        await self._mount_other_pages()
+        # The pages live as long as the app: freeze them too (a full pass over a 200k-object heap takes
+        # ~100 ms, which would land in the middle of a log stream).
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        # Hand the frozen objects back to the collector, so an app that has exited can be reclaimed.
+        gc.unfreeze()
+
+    async def _mount_other_pages(self) -> None:
+        """Import and mount the non-default pages, one at a time so input is handled in between."""
+        for tab_id, _, module, class_name in PAGES:
+            if tab_id == DEFAULT_TAB:
+                continue
+            pane = self.screen_stack[0].query_one(f"#{tab_id}", TabPane)
+            if not self.is_running or not pane.is_attached:
+                return  # the app exited before its first frame was followed up
+            if pane.children:
+                continue  # composed already (e.g. an app that puts its own widget in that tab)
+            await pane.mount(_load_view(module, class_name))
+            if self.query_one("#tabs", TabbedContent).active == tab_id:
+                self._focus_tab(tab_id)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # A blinking cursor would make screenshots differ from run to run.
@@ -134,7 +178,10 @@ class AgilabApp(App[None]):
 
     def refresh_status(self, mode_label: str | None = None) -> None:
         """Re-read the active app (and its mode unless given) into the status line."""
-        status = self.query_one(StatusLine)
+        try:
+            status = self.screen_stack[0].query_one(StatusLine)
+        except (NoMatches, IndexError):  # a reply that arrives while the app shuts down has nowhere to go
+            return
         try:
             app = self.engine.active_app()
             status.app_name = app.name
@@ -239,8 +286,10 @@ def env_test_mode() -> bool:
 
 def make_app(engine: Engine | None = None, *, test_mode: bool | None = None) -> AgilabApp:
     """Build the app on ``engine`` (default: the real engine on ``$AGILAB_TUI_HOME``)."""
-    if engine is None:
-        from engine.facade import Engine
+    return AgilabApp(engine or _real_engine, test_mode=env_test_mode() if test_mode is None else test_mode)
 
-        engine = Engine(workspace=None)
-    return AgilabApp(engine, test_mode=env_test_mode() if test_mode is None else test_mode)
+
+def _real_engine() -> Engine:
+    from engine.facade import Engine
+
+    return Engine(workspace=None)

@@ -1,10 +1,12 @@
 """TUI benchmarks (prints figures, asserts nothing): ``python tests/bench/bench_tui.py``.
 
 1. Cold start to first painted frame, agilab-tui vs a bare Textual hello-world (target <= 2x):
-   a fresh interpreter per sample, timed from just before spawning it to its first frame.
+   a fresh interpreter per sample, timed from just before spawning it to the first time its screen hands a
+   composited frame to the driver (``App._display``), the same hook for both apps.
 2. Keypress latency while 100k log lines stream into the ORCHESTRATE log (target p99 <= 50 ms):
    a real engine Operation streams them from a child process; every 20 ms a key switches the section and the delay
-   until its action runs is recorded.
+   from the key press until the first frame painted after its action ran is recorded (key to screen update),
+   alongside the delay until the action itself runs.
 3. Memory growth over those 100k lines (target <= 100 MB), RSS measured with psutil.
 """
 
@@ -24,16 +26,30 @@ sys.path.insert(0, str(REPO_ROOT))
 LINES = 100_000
 SAMPLES = 5
 
-_HELLO = """
-import time, sys
+# Both cold-start scripts time the first frame the same way: the first composited update handed to the driver.
+_FIRST_FRAME = """
+import asyncio, time
 from textual.app import App
+_painted = []
+_display = App._display
+def _timed_display(self, screen, renderable):
+    # Inside batch_update() the driver is not written to, so that is not a painted frame yet.
+    if renderable is not None and not self._batch_count and not _painted:
+        _painted.append(time.time())
+    _display(self, screen, renderable)
+App._display = _timed_display
+async def first_frame(pilot):
+    while not _painted:
+        await asyncio.sleep(0.001)
+    print(_painted[0], flush=True)
+    pilot.app.exit()
+"""
+
+_HELLO = _FIRST_FRAME + """
 from textual.widgets import Static
 class Hello(App):
     def compose(self):
         yield Static("hello")
-async def first_frame(pilot):
-    print(time.time(), flush=True)
-    pilot.app.exit()
 Hello().run(headless=True, auto_pilot=first_frame, size=(120, 36))
 """
 
@@ -43,13 +59,10 @@ for i in range(int(sys.argv[1])):
     print(f"2026-01-01 12:00:00 worker 127.0.0.1-{i % 2} item {i:06d} processed ok")
 """
 
-_AGILAB = """
-import time, sys
+_AGILAB = _FIRST_FRAME + """
+import sys
 sys.path.insert(0, %r)
 from tui.app import make_app
-async def first_frame(pilot):
-    print(time.time(), flush=True)
-    pilot.app.exit()
 make_app(test_mode=True).run(headless=True, auto_pilot=first_frame, size=(120, 36))
 """
 
@@ -62,8 +75,9 @@ def cold_start(code: str, home: str) -> float:
     return float(out.strip().splitlines()[0]) - started
 
 
-async def stream_and_press(home: str) -> tuple[list[float], float, float, int]:
-    """Latencies (s) of keys pressed during a 100k-line stream, stream seconds, RSS growth (MB), lines kept."""
+async def stream_and_press(home: str) -> tuple[list[float], list[float], float, float, int]:
+    """Key-to-paint and key-to-action latencies (s) during a 100k-line stream, stream seconds, RSS growth (MB),
+    lines kept."""
     import psutil
 
     from engine.operation import Operation, OperationContext
@@ -73,20 +87,35 @@ async def stream_and_press(home: str) -> tuple[list[float], float, float, int]:
 
     os.environ["AGILAB_TUI_HOME"] = home
     app = make_app(test_mode=False)
-    latencies: list[float] = []
+    paint_latencies: list[float] = []
+    action_latencies: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        # Let startup finish (pages and sections mounted after the first frame, the engine load) before
+        # measuring, as the snapshot tests' settle() does: each round may start the next step.
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
         view = app.view("orchestrate")
         pressed_at: list[float] = []
+        acted: list[float] = []
         original = view.action_next_section
+        display = app._display
 
         def timed_next_section() -> None:
             if pressed_at:
-                latencies.append(time.perf_counter() - pressed_at.pop())
+                action_latencies.append(time.perf_counter() - pressed_at[0])
+                acted.append(pressed_at[0])
             original()
 
+        def timed_display(screen: object, renderable: object) -> None:
+            display(screen, renderable)  # type: ignore[arg-type]
+            # The first frame composited after the action ran is the one that shows the new section.
+            if acted and renderable is not None and not app._batch_count:
+                paint_latencies.append(time.perf_counter() - acted.pop())
+                pressed_at.clear()
+
         view.action_next_section = timed_next_section  # type: ignore[method-assign]
+        app._display = timed_display  # type: ignore[method-assign]
 
         async def body(ctx: OperationContext) -> dict[str, object]:
             # A real child process printing as fast as it can, read the way runs are read.
@@ -100,6 +129,7 @@ async def stream_and_press(home: str) -> tuple[list[float], float, float, int]:
         started = time.perf_counter()
         view.start_operation(lambda: Operation("run", "bench", body))
         while view.current is not None:
+            # Next key once the previous one has reached the screen.
             if not pressed_at:
                 pressed_at.append(time.perf_counter())
                 app.simulate_key("ctrl+n")
@@ -108,7 +138,7 @@ async def stream_and_press(home: str) -> tuple[list[float], float, float, int]:
         await pilot.pause()
         rss_growth = (process.memory_info().rss - rss_before) / 2**20
         kept = app.query_one(LogPane).log.line_count
-    return latencies, stream_seconds, rss_growth, kept
+    return paint_latencies, action_latencies, stream_seconds, rss_growth, kept
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -123,14 +153,16 @@ def main() -> None:
         h, a = statistics.median(hello), statistics.median(agilab)
         print(f"cold start to first frame (median of {SAMPLES}): hello-world {h * 1000:.0f} ms, "
               f"agilab-tui {a * 1000:.0f} ms, ratio {a / h:.2f}x (target <= 2x)")
-        latencies, seconds, growth, kept = asyncio.run(stream_and_press(home))
-        ms = [x * 1000 for x in latencies]
+        paint, action, seconds, growth, kept = asyncio.run(stream_and_press(home))
         print(f"streamed {LINES:,} log lines in {seconds:.1f} s ({LINES / seconds:,.0f} lines/s), "
               f"{kept:,} kept in the pane (bounded)")
-        if ms:
-            print(f"keypress latency during the stream ({len(ms)} keys): median {statistics.median(ms):.1f} ms, "
-                  f"p95 {percentile(ms, 0.95):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms "
-                  "(target p99 <= 50 ms)")
+        for label, latencies, target in (("key to painted frame", paint, " (target p99 <= 50 ms)"),
+                                         ("key to action", action, "")):
+            ms = [x * 1000 for x in latencies]
+            if ms:
+                print(f"keypress latency during the stream, {label} ({len(ms)} keys): median "
+                      f"{statistics.median(ms):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms, "
+                      f"p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms{target}")
         print(f"memory growth over the stream: {growth:.1f} MB (target <= 100 MB)")
 
 

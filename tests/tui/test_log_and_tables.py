@@ -46,6 +46,29 @@ async def test_log_pane_follows_pauses_with_a_badge_and_resumes_on_end() -> None
         assert pane.log.is_vertical_scroll_end
 
 
+async def test_streamed_batches_are_coalesced_keep_order_and_count_while_paused() -> None:
+    app = LogApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        pane = app.query_one(LogPane)
+        pane.write_lines(f"line {i}" for i in range(100))
+        await pilot.pause()
+        pane.log.focus()
+        await pilot.press("g")
+        await pilot.pause()
+        for batch in range(10):  # many small batches, as an operation streams them
+            pane.stream_lines(f"s{batch}-{i}" for i in range(5))
+        pane.write_lines(["direct"])  # a direct write must come after everything queued before it
+        await pilot.pause(0.2)
+        assert pane.pending_lines == 51 and pane.has_class("-pending")
+        assert pane.log.lines[-1] == "direct" and pane.log.lines[-2] == "s9-4" and pane.log.lines[100] == "s0-0"
+        await pilot.press("end")
+        await pilot.pause()
+        assert pane.pending_lines == 0 and pane.log.is_vertical_scroll_end
+        pane.stream_lines(f"x{i}" for i in range(2000))
+        await pilot.pause(0.2)
+        assert pane.log.line_count == 500 and pane.log.lines[-1] == "x1999"  # still bounded
+
+
 @pytest.fixture
 def big_tables(tmp_path: Path) -> dict[str, Path]:
     n = 1_000_000

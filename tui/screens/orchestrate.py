@@ -70,20 +70,29 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
                 with Vertical(id="system", classes="section") as system:
                     system.border_title = "System settings"
                     yield SettingsForm(id="settings-form")
-                yield HostsSection(id="hosts")
-                yield InstallSection(id="install")
-                yield ArgsSection(id="args")
-                yield DistributeSection(id="distribute")
-                yield RunSection(id="run")
-                yield BenchmarkSection(id="benchmark")
-                yield ServiceSection(id="service")
-                yield NotebookSection(id="notebook")
-                yield DataSection(id="data")
         yield OpStatus(show_clock=not self.app.test_mode, id="op-status")
         yield LogPane(title="Log", id="orch-log")
 
     def on_mount(self) -> None:
         self.query_one("#sections", OptionList).highlighted = 0
+        # The hidden sections and the engine load wait for the first frame: startup shows the page sooner.
+        self.call_after_refresh(self._mount_sections)
+
+    async def _mount_sections(self) -> None:
+        if not self.is_attached or not self.app.is_running:
+            return  # the app exited before its first frame was followed up
+        sections = [HostsSection(id="hosts"), InstallSection(id="install"), ArgsSection(id="args"),
+                    DistributeSection(id="distribute"), RunSection(id="run"), BenchmarkSection(id="benchmark"),
+                    ServiceSection(id="service"), NotebookSection(id="notebook"), DataSection(id="data")]
+        for section in sections:
+            section.display = False  # ContentSwitcher shows only its current child
+        switcher = self.query_one("#section-switcher", ContentSwitcher)
+        await switcher.mount_all(sections)
+        self.sections_ready = True
+        self.refresh_bindings()
+        highlighted = self.query_one("#sections", OptionList).highlighted
+        if highlighted:  # a section chosen while the others were still being mounted
+            switcher.current = SECTIONS[highlighted][0]
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -95,7 +104,8 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
     # --- sections --------------------------------------------------------------------------
     def show_section(self, key: str) -> None:
         """Switch to a section by key (``install``, ``run``...) and move the section list with it."""
-        self.query_one("#section-switcher", ContentSwitcher).current = key
+        if self.sections_ready:
+            self.query_one("#section-switcher", ContentSwitcher).current = key
         options = self.query_one("#sections", OptionList)
         index = next(i for i, (k, _) in enumerate(SECTIONS) if k == key)
         if options.highlighted != index:
@@ -103,12 +113,14 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
 
     @on(OptionList.OptionHighlighted, "#sections")
     def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        if event.option.id:
+        if event.option.id and self.sections_ready:
             self.query_one("#section-switcher", ContentSwitcher).current = event.option.id
 
     @on(OptionList.OptionSelected, "#sections")
     def _section_selected(self, event: OptionList.OptionSelected) -> None:
         # Enter on a section moves focus into it, so the list is one keypress from every control.
+        if not self.sections_ready:
+            return
         section = self.query_one(f"#{event.option.id}")
         for widget in section.query("*"):
             if widget.focusable and widget.display:
@@ -116,8 +128,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
                 break
 
     def _step_section(self, step: int) -> None:
-        current = self.query_one("#section-switcher", ContentSwitcher).current or "system"
-        index = next(i for i, (k, _) in enumerate(SECTIONS) if k == current)
+        index = self.query_one("#sections", OptionList).highlighted or 0
         self.show_section(SECTIONS[(index + step) % len(SECTIONS)][0])
 
     def action_next_section(self) -> None:
@@ -128,6 +139,8 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
 
     # --- keys available only in some states ----------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.sections_ready and action not in ("next_section", "previous_section"):
+            return False  # the controls these act on are mounted just after the first frame
         if action == "cancel":
             return self.running
         if action in ("run", "install", "distribute"):

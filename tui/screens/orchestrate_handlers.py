@@ -8,7 +8,7 @@ the top run in those threads and only call the engine.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on
 from textual.widgets import Button
@@ -26,9 +26,12 @@ from ..widgets.log_pane import LogPane
 from ..widgets.op_status import OpStatus
 from ..widgets.orchestrate_sections import BenchmarkSection, RunSection, Section, summarize_run
 from ..widgets.settings_form import SettingsForm
-from ..widgets.snippet_panel import SnippetPanel
 from ..widgets.workplan import WorkplanView
 from . import PageView, PaletteCommand
+
+if TYPE_CHECKING:
+    # Imported where used: it pulls in pygments, which startup does not need (the sections mount later).
+    from ..widgets.snippet_panel import SnippetPanel
 
 SNIPPET_METHODS = {"install": "install", "distribute": "get_distrib", "run": "run"}
 
@@ -83,6 +86,10 @@ def export_csv(engine: Any, source_path: Path, columns: list[str]) -> Any:
 class OrchestrateHandlers(PageView):
     """Button, key and result handlers of the ORCHESTRATE page."""
 
+    sections_ready = False
+    """True once every section is mounted; until then only the first one exists (the page mounts the rest
+    after its first frame and then loads the engine state)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.current: Any = None
@@ -91,10 +98,14 @@ class OrchestrateHandlers(PageView):
         """Why runs cannot start ('' when they can)."""
         self.log_filter = LogSourceFilter()
         """Every log line of the current operation by source, and the source the log pane follows."""
+        self.settings_loaded = False
+        """True once the settings forms show the app's settings; earlier ``Changed`` messages are the
+        widgets' own initial values (the verbosity Select posts one on mount), not edits to save."""
 
     # --- loading ----------------------------------------------------------------------------------
     def reload(self) -> None:
-        self.app.call_engine("load", gather_state, self.app.engine, reply_to=self)
+        if self.sections_ready:  # otherwise the page loads as soon as its sections are mounted
+            self.app.call_engine("load", gather_state, self.app.engine, reply_to=self)
 
     def _refresh(self) -> None:
         self.app.call_engine("refresh", refresh_state, self.app.engine, reply_to=self)
@@ -113,9 +124,12 @@ class OrchestrateHandlers(PageView):
         self.query_one(BenchmarkPanel).show(state.get("benchmark"))
         if state.get("plan"):
             self.query_one(WorkplanView).show_plan(state["plan"])
+        self.settings_loaded = True
         self._show_refresh(state)
 
     def _show_refresh(self, state: dict[str, Any]) -> None:
+        from ..widgets.snippet_panel import SnippetPanel
+
         for kind, code in state["snippets"].items():
             self.query_one(f"#snippet-{kind}", SnippetPanel).set_code(self.app.redact(code))
         status = state["install"]
@@ -181,6 +195,8 @@ class OrchestrateHandlers(PageView):
     def _settings_changed(self, message: SettingsForm.Changed) -> None:
         from engine.errors import AgilabError, FileChangedError
 
+        if not self.settings_loaded:
+            return
         engine = self.app.engine
         for attempt in (1, 2):
             try:
@@ -221,7 +237,8 @@ class OrchestrateHandlers(PageView):
     def handle_event(self, op: Any, event: Any) -> None:
         if isinstance(event, LogLines):
             lines = [self.app.redact(line) for line in event.lines]
-            self.query_one(LogPane).write_lines(self.cluster_log_lines(op, event.source, lines))  # type: ignore[attr-defined]
+            # Queued, not written: the pane writes the batches of one frame together.
+            self.query_one(LogPane).stream_lines(self.cluster_log_lines(op, event.source, lines))  # type: ignore[attr-defined]
         elif isinstance(event, Progress):
             self.query_one(OpStatus).progress(op.kind, event.done, event.total, event.step)
         elif isinstance(event, (OperationFinished, OperationFailed)):
@@ -322,8 +339,8 @@ class OrchestrateHandlers(PageView):
         self.app.call_engine("save-plan", lambda: engine.save_distribution(engine.active_app(), message.plan),
                              reply_to=self)
 
-    @on(SnippetPanel.ExportRequested)
-    def _export_snippet(self, message: SnippetPanel.ExportRequested) -> None:
+    def on_snippet_panel_export_requested(self, message: SnippetPanel.ExportRequested) -> None:
+        # Named handler rather than @on(SnippetPanel.ExportRequested): see the import note at the top.
         engine = self.app.engine
         self.app.call_engine("snippet-export", write_snippet, engine, message.kind, message.code, reply_to=self)
 
@@ -340,7 +357,11 @@ class OrchestrateHandlers(PageView):
             action()
 
     def palette_commands(self) -> list[PaletteCommand]:
+        from ..widgets.snippet_panel import SnippetPanel
         from .orchestrate import SECTIONS
+
+        if not self.sections_ready:
+            return []  # they act on sections that are mounted just after the first frame
 
         commands = [
             PaletteCommand("run: install", "INSTALL the worker environment", self.action_install),

@@ -3,10 +3,15 @@
 Lines arrive in batches (``write_lines``) into a ``Log`` capped at ``max_lines``, so memory stays bounded
 however long a run streams. While the view is at the bottom it follows new lines; scrolling up pauses
 following and a badge counts the lines that arrived since; End (or G) jumps back and resumes.
+
+A live stream uses ``stream_lines``: batches are queued and written at most ``FLUSH_HZ`` times a second,
+so a chatty child costs one ``Log`` write (and one repaint) per flush instead of one per engine batch,
+and key presses are not stuck behind log repaints.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 
 from textual.app import ComposeResult
@@ -16,6 +21,8 @@ from textual.reactive import reactive
 from textual.widgets import Log, Static
 
 DEFAULT_MAX_LINES = 20_000
+FLUSH_HZ = 30
+"""How often queued stream lines are written to the log (a frame every ~33 ms is smooth to the eye)."""
 
 
 class StreamLog(Log):
@@ -72,10 +79,16 @@ class LogPane(Vertical):
         self._max_lines = max_lines
         self.total_lines = 0
         """Lines written since the last clear, including those pruned by ``max_lines``."""
+        # Only the newest max_lines of a burst can be visible, so the queue is bounded like the log.
+        self._queued: deque[str] = deque(maxlen=max_lines)
+        self._queued_count = 0
 
     def compose(self) -> ComposeResult:
         yield StreamLog(max_lines=self._max_lines, highlight=False, auto_scroll=True)
         yield Static("", id="log-badge")
+
+    def on_mount(self) -> None:
+        self._flush_timer = self.set_interval(1 / FLUSH_HZ, self.flush, pause=True)
 
     @property
     def log(self) -> StreamLog:
@@ -87,19 +100,45 @@ class LogPane(Vertical):
         return self.pending_lines == 0 and self.log.is_vertical_scroll_end
 
     def write_lines(self, lines: Iterable[str]) -> None:
-        """Append a batch; count it as pending when the reader is scrolled up."""
+        """Append a batch now (after any queued stream lines); count it as pending when scrolled up."""
+        self.flush()
         batch = list(lines)
+        self._write(batch, len(batch))
+
+    def stream_lines(self, lines: Iterable[str]) -> None:
+        """Queue a batch of a live stream; it is written with the others at the next flush."""
+        batch = list(lines)
+        if not batch:
+            return
+        self._queued.extend(batch)  # beyond max_lines the oldest queued lines drop, as the log would prune them
+        self._queued_count += len(batch)
+        self._flush_timer.resume()
+
+    def flush(self) -> None:
+        """Write every queued stream line in one batch."""
+        if not self._queued:
+            return
+        batch, count = list(self._queued), self._queued_count
+        self._queued.clear()
+        self._queued_count = 0
+        self._flush_timer.pause()
+        self._write(batch, count)
+
+    def _write(self, batch: list[str], count: int) -> None:
+        """Write ``batch``, which stands for ``count`` lines (more when the queue dropped its oldest)."""
         if not batch:
             return
         log = self.log
         was_at_end = log.is_vertical_scroll_end
         log.write_lines(batch)
-        self.total_lines += len(batch)
+        self.total_lines += count
         if not was_at_end:
-            self.pending_lines += len(batch)
+            self.pending_lines += count
 
     def clear(self, title: str | None = None) -> None:
-        """Drop every line (a new operation starts) and optionally retitle the pane."""
+        """Drop every line (a new operation starts), queued ones included, and optionally retitle the pane."""
+        self._queued.clear()
+        self._queued_count = 0
         self.log.clear()
         self.total_lines = 0
         self.pending_lines = 0

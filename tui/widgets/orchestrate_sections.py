@@ -15,8 +15,10 @@ from textual.widgets import Button, SelectionList, Static
 from .args_form import ArgsForm
 from .benchmark_panel import BenchmarkPanel
 from .cluster_workers import ClusterWorkersTable
-from .snippet_panel import SnippetPanel
 from .workplan import WorkplanView
+
+# SnippetPanel is imported in the compose methods below: it pulls in pygments, and these sections are
+# mounted after the first frame, so startup does not pay for it.
 
 
 class Section(Vertical):
@@ -49,6 +51,8 @@ class InstallSection(Section):
         with Horizontal(classes="buttons"):
             yield Button("INSTALL", id="btn-install", variant="primary", compact=True)
         yield Static("", classes="status-text", id="install-status")
+        from .snippet_panel import SnippetPanel
+
         yield SnippetPanel("install", id="snippet-install")
 
 
@@ -73,6 +77,8 @@ class DistributeSection(Section):
             yield Button("SAVE PLAN", id="btn-save-plan", disabled=True, compact=True)
         yield Static("", classes="status-text", id="distribute-status")
         yield WorkplanView(id="workplan")
+        from .snippet_panel import SnippetPanel
+
         yield SnippetPanel("distribute", id="snippet-distribute")
 
 
@@ -86,6 +92,8 @@ class RunSection(Section):
             yield Button("CANCEL", id="btn-cancel", variant="error", disabled=True, compact=True)
         yield Static("", classes="status-text", id="run-status")
         yield ClusterWorkersTable(id="cluster-workers")
+        from .snippet_panel import SnippetPanel
+
         yield SnippetPanel("run", id="snippet-run")
 
     def set_enabled(self, installed: bool, running: bool, reason: str) -> None:
