@@ -25,7 +25,7 @@ def main():
     data_out.mkdir(parents=True, exist_ok=True)
     for path in sorted(data_in.glob("*.csv")):
         frame = pd.read_csv(path)
-        results = [orbit(x, r, steps) for x, r in zip(frame["x"].tolist(), frame["r"].tolist())]
+        results = [orbit(x, r, steps) for x, r in zip(frame["x"].tolist(), frame["r"].tolist(), strict=True)]
         frame["orbit_mean"] = [m for m, _ in results]
         frame["orbit_max"] = [p for _, p in results]
         frame["source_file"] = path.name
