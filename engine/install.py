@@ -145,8 +145,11 @@ async def install_local(ctx: OperationContext, workspace: Workspace, app: AppPro
     if not env.python.exists():
         await _step(ctx, "create venv", [uv, "venv", "--python", sys.executable, str(env.venv)])
     await ctx.progress(2, steps, "installing dependencies")
-    await _step(ctx, "install dependencies", [uv, "pip", "install", "--python", str(env.python),
-                                              *worker_dependencies(app)])
+    # Bytecode is compiled at install time: runs must not recompile pandas & co. each time when the
+    # environment forbids writing .pyc files (PYTHONDONTWRITEBYTECODE), as CI and sandboxes often do.
+    await _step(ctx, "install dependencies", [uv, "pip", "install", "--compile-bytecode", "--python",
+                                              str(env.python), *worker_dependencies(app)])
+    await _step(ctx, "compile sources", [str(env.python), "-m", "compileall", "-q", str(env.src)])
     await ctx.progress(3, steps, "linking worker sources")
     await _step(ctx, "link sources", [str(env.python), "-c",
                                       "import sysconfig,sys; p=sysconfig.get_path('purelib'); "

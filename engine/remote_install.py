@@ -126,8 +126,9 @@ async def install_host(ctx: OperationContext, host: Any, app: AppProject, cluste
     env = "UV_PYTHON_DOWNLOADS=never"
     await step("create venv", f"test -x {q(python)} || {env} {q(uv)} venv --python {q(cluster.remote_python)} {q(wenv)}/.venv")
     deps = " ".join(q(d) for d in worker_dependencies(app))
-    install = f"{env} {q(uv)} pip install --python {q(python)}"
+    install = f"{env} {q(uv)} pip install --compile-bytecode --python {q(python)}"
     await step("install dependencies", f"{install} --offline {deps} || {install} {deps}")
+    await step("compile sources", f"{q(python)} -m compileall -q {q(wenv)}/src")
     link = ("import sysconfig,sys; p=sysconfig.get_path('purelib'); "
             "open(p+'/agilab_worker_src.pth','w').write(sys.argv[1]+chr(10))")
     await step("link sources", f"{q(python)} -c {q(link)} {q(wenv)}/src")

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from textual.containers import Vertical
+from textual.widget import Widget
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,17 @@ class PageView(Vertical):
 
     def focus_first(self) -> None:
         """Give focus to the page's first focusable widget (called when its tab becomes active)."""
-        for widget in self.query("*"):
-            if widget.focusable and widget.display and widget.visible:
-                widget.focus()
-                return
+        focus_first_in(self, visible_only=True)
+
+
+def focus_first_in(container: Widget, *, visible_only: bool = False) -> bool:
+    """Focus the first focusable, displayed descendant of ``container``; False when there is none.
+
+    Sections inside a ContentSwitcher are focused right after being switched in, before their
+    ``visible`` flag settles, so only pages ask for visible widgets.
+    """
+    for widget in container.query("*"):
+        if widget.focusable and widget.display and (widget.visible or not visible_only):
+            widget.focus()
+            return True
+    return False

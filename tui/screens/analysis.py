@@ -19,7 +19,7 @@ from ..widgets.analysis_evidence import EvidencePanel
 from ..widgets.analysis_explorer import Explorer
 from ..widgets.analysis_plots import PlotPanel
 from ..widgets.analysis_runs import RunsPanel
-from . import PaletteCommand
+from . import PaletteCommand, focus_first_in
 
 SECTIONS = (("explorer", "Explorer"), ("plot", "Plot"), ("benchmark", "Benchmark"), ("evidence", "Evidence"),
             ("runs", "MLflow runs"))
@@ -76,11 +76,7 @@ class AnalysisView(AnalysisActions):
 
     @on(OptionList.OptionSelected, "#analysis-sections")
     def _section_selected(self, event: OptionList.OptionSelected) -> None:
-        section = self.query_one(f"#{event.option.id}")
-        for widget in section.query("*"):
-            if widget.focusable and widget.display:
-                widget.focus()
-                break
+        focus_first_in(self.query_one(f"#{event.option.id}"))
 
     def action_refresh(self) -> None:
         self.reload()

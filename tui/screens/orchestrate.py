@@ -31,6 +31,7 @@ from ..widgets.orchestrate_sections import (
 )
 from ..widgets.service_panel import ServiceSection
 from ..widgets.settings_form import SettingsForm
+from . import focus_first_in
 from .orchestrate_handlers import OrchestrateHandlers
 
 SECTIONS = (("system", "System"), ("hosts", "Hosts"), ("install", "Install"), ("args", "Args"),
@@ -121,11 +122,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         # Enter on a section moves focus into it, so the list is one keypress from every control.
         if not self.sections_ready:
             return
-        section = self.query_one(f"#{event.option.id}")
-        for widget in section.query("*"):
-            if widget.focusable and widget.display:
-                widget.focus()
-                break
+        focus_first_in(self.query_one(f"#{event.option.id}"))
 
     def _step_section(self, step: int) -> None:
         index = self.query_one("#sections", OptionList).highlighted or 0
