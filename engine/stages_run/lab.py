@@ -55,6 +55,13 @@ class Lab:
             return self.seed_file
         return self.stages_file
 
+    def ensure_seeded(self) -> None:
+        """Copy the app's seed workflow into the workspace the first time the lab is opened for editing."""
+        if not self.stages_file.exists() and self.seed_file is not None and self.seed_file.is_file():
+            from ..atomic import atomic_write_bytes
+
+            atomic_write_bytes(self.stages_file, self.seed_file.read_bytes())
+
     @property
     def notebook_file(self) -> Path:
         return self.stages_file.parent / NOTEBOOK_FILE

@@ -116,7 +116,9 @@ class WorkflowLab:
         """The active app's lab, loaded (or its raw text when it does not load)."""
         from engine.stages_run import Lab
 
-        lab = cls(engine, Lab.for_app(engine.workspace, engine.active_app()))
+        target = Lab.for_app(engine.workspace, engine.active_app())
+        target.ensure_seeded()  # the page edits the workspace copy, so start it from the app's seed
+        lab = cls(engine, target)
         return lab, lab.load_or_raw()
 
     # --- reading ---------------------------------------------------------------------------------
