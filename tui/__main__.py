@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         from engine.cli import main as cli_main
 
         raise SystemExit(cli_main(rest))
-    from .app import make_app
+    from tui.app import make_app
 
     make_app().run()
     return 0

@@ -1,6 +1,6 @@
 """The Textual shell: four tabs, global keys, the command palette, and the App-level engine workers.
 
-How a page plugs in (the full contract is in ``tui/screens/__init__.py``): a view widget per tab,
+How a page plugs in (the full contract is in ``tui/page.py``): a view widget per tab,
 ``BINDINGS`` with ids and tooltips (listed by F1), ``palette_commands()`` titled ``"group: verb"``
 (gathered here into the palette), ``app.run_operation(op, view)`` for long engine operations
 (events come back as ``EngineEventMessage``), ``app.call_engine(tag, fn, ..., reply_to=view)`` for
@@ -29,8 +29,8 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from .messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged
-from .widgets.status_line import StatusLine
+from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged
+from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -39,10 +39,10 @@ if TYPE_CHECKING:
 TEST_MODE_ENV = "AGILAB_TUI_TEST_MODE"
 PAGES: tuple[tuple[str, str, str, str], ...] = (
     # tab id, label, module, view class
-    ("project", "PROJECT", "tui.screens.project", "ProjectView"),
-    ("orchestrate", "ORCHESTRATE", "tui.screens.orchestrate", "OrchestrateView"),
-    ("workflow", "WORKFLOW", "tui.screens.workflow", "WorkflowView"),
-    ("analysis", "ANALYSIS", "tui.screens.analysis", "AnalysisView"),
+    ("project", "PROJECT", "tui.project.screen", "ProjectView"),
+    ("orchestrate", "ORCHESTRATE", "tui.orchestrate.screen", "OrchestrateView"),
+    ("workflow", "WORKFLOW", "tui.workflow.screen", "WorkflowView"),
+    ("analysis", "ANALYSIS", "tui.analysis.screen", "AnalysisView"),
 )
 DEFAULT_TAB = "orchestrate"
 _MAX_PENDING_MESSAGES = 32
@@ -169,7 +169,7 @@ class AgilabApp(App[None]):
             self.call_after_refresh(self._focus_tab, event.pane.id)
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen, page_bindings
+        from tui.help import HelpScreen, page_bindings
 
         tab_id = self.query_one("#tabs", TabbedContent).active
         label = next(label for pid, label, *_ in PAGES if pid == tab_id)

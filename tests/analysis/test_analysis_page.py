@@ -10,12 +10,12 @@ from analysis_helpers import make_runs, write_outputs
 from textual.widgets import DataTable, Input, OptionList, Select, Static
 
 from engine.workspace import Workspace
+from tui.analysis.evidence import EvidencePanel
+from tui.analysis.explorer import Explorer
+from tui.analysis.plots import PlotPanel
+from tui.analysis.runs import RunsPanel
 from tui.app import make_app
-from tui.widgets.analysis_evidence import EvidencePanel
-from tui.widgets.analysis_explorer import Explorer
-from tui.widgets.analysis_plots import PlotPanel
-from tui.widgets.analysis_runs import RunsPanel
-from tui.widgets.project_dialogs import PromptScreen, TextScreen
+from tui.widgets.dialogs import PromptScreen, TextScreen
 
 
 async def settle(pilot: Any) -> None:

@@ -14,9 +14,9 @@ from textual.widgets import Collapsible, DataTable, Input, Select, SelectionList
 
 from engine.stages_run import Lab, read_stages
 from engine.workspace import Workspace
-from tui.widgets.assistant_builder import AssistantBuilder
-from tui.widgets.assistant_panel import AssistantPanel
-from tui.widgets.assistant_result import AssistantResultView
+from tui.workflow.assistant.builder import AssistantBuilder
+from tui.workflow.assistant.panel import AssistantPanel
+from tui.workflow.assistant.result import AssistantResultView
 
 CONTRACT = {
     "schema_version": 1,

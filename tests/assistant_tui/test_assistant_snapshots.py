@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import Input
 
 from engine.workspace import Workspace
-from tui.widgets.assistant_data import BASE_URL_STATE_KEY, MODEL_STATE_KEY
-from tui.widgets.assistant_panel import AssistantPanel
+from tui.workflow.assistant.data import BASE_URL_STATE_KEY, MODEL_STATE_KEY
+from tui.workflow.assistant.panel import AssistantPanel
 
 SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
 CONTRACT = {"schema_version": 1, "kind": "agilab.generated_dataframe_actions",

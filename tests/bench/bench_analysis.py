@@ -47,8 +47,8 @@ def timed(label: str, fn, target: str = ""):  # type: ignore[no-untyped-def]
 async def first_rows_on_screen(csv: Path) -> tuple[float, float, str]:
     from textual.widgets import Select
 
+    from tui.analysis.explorer import Explorer
     from tui.app import make_app
-    from tui.widgets.analysis_explorer import Explorer
 
     app = make_app(test_mode=True)
     async with app.run_test(size=(120, 36)) as pilot:

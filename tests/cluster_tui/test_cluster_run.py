@@ -10,7 +10,7 @@ from cluster_tui_helpers import FLIGHT, configure, settle, wait_until
 from engine.facade import Engine
 from engine.workspace import Workspace
 from tui.app import make_app
-from tui.widgets.cluster_workers import ClusterWorkersTable
+from tui.orchestrate.workers_table import ClusterWorkersTable
 from tui.widgets.log_pane import LogPane
 
 pytestmark = [pytest.mark.slow]

@@ -13,8 +13,8 @@ from ssh.fakehosts import free_port
 from engine.facade import Engine
 from engine.ssh import workspace_known_hosts
 from tui.app import make_app
-from tui.widgets.cluster_hosts import HostTable
-from tui.widgets.cluster_workers import ClusterWorkersTable
+from tui.orchestrate.hosts import HostTable
+from tui.orchestrate.workers_table import ClusterWorkersTable
 from tui.widgets.log_pane import LogPane
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]

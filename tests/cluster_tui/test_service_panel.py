@@ -13,7 +13,7 @@ from engine.service import build_config, stop_service
 from engine.service.state import pid_alive, read_state
 from engine.workspace import Workspace
 from tui.app import make_app
-from tui.widgets.service_panel import COLUMNS, ServiceSection
+from tui.orchestrate.service_panel import COLUMNS, ServiceSection
 
 pytestmark = [pytest.mark.slow]
 APP = "minimal_app"

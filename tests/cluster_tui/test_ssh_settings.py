@@ -9,9 +9,9 @@ from cluster_tui_helpers import FLIGHT, settle
 from engine.facade import Engine
 from engine.workspace import Workspace
 from tui.app import make_app
-from tui.widgets.cluster_hosts import key_problem, step_of
-from tui.widgets.cluster_log_filter import LogSourceFilter
-from tui.widgets.cluster_ssh_form import SshSettingsForm
+from tui.orchestrate.hosts import key_problem, step_of
+from tui.orchestrate.log_filter import LogSourceFilter
+from tui.orchestrate.ssh_form import SshSettingsForm
 
 
 async def type_into(pilot, selector: str, text: str) -> None:

@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.widgets import Button, Input, Select, Static
 
 from engine.workspace import Workspace
-from tui.widgets.dag_details import HistoryTable
-from tui.widgets.dag_panel import DagPanel
-from tui.widgets.dag_table import DagTable
+from tui.workflow.dag.details import HistoryTable
+from tui.workflow.dag.panel import DagPanel
+from tui.workflow.dag.table import DagTable
 
 
 async def settle(pilot: Any) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from textual.widgets import Select
 
-from tui.widgets.dag_panel import DagPanel
-from tui.widgets.dag_table import DagTable
+from tui.workflow.dag.panel import DagPanel
+from tui.workflow.dag.table import DagTable
 
 SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
 

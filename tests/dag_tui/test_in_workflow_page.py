@@ -10,9 +10,9 @@ from textual.widgets import Static
 from engine.facade import Engine
 from engine.workspace import Workspace
 from tui.app import make_app
-from tui.widgets.assistant_panel import AssistantPanel
-from tui.widgets.dag_panel import DagPanel
-from tui.widgets.dag_table import DagTable
+from tui.workflow.assistant.panel import AssistantPanel
+from tui.workflow.dag.panel import DagPanel
+from tui.workflow.dag.table import DagTable
 
 
 async def settle(pilot: Any) -> None:
@@ -53,7 +53,7 @@ async def test_dag_and_assistant_subtabs_in_the_workflow_page(isolated_home: Pat
 
 
 def test_bindings_and_palette_follow_the_view_contract() -> None:
-    from tui.widgets.assistant_builder import AssistantBuilder
+    from tui.workflow.assistant.builder import AssistantBuilder
 
     for widget, group in ((DagPanel, "dag"), (AssistantPanel, "assistant"), (AssistantBuilder, "assistant")):
         bindings = widget.BINDINGS

@@ -10,9 +10,9 @@ from textual.widgets import Input, OptionList, Static, TextArea
 
 from engine.workspace import Workspace
 from tui.app import make_app
-from tui.widgets.project_dialogs import ConfirmScreen, PromptScreen
-from tui.widgets.project_editor import ProjectEditor
-from tui.widgets.project_health import HealthCards
+from tui.project.editor import ProjectEditor
+from tui.project.health import HealthCards
+from tui.widgets.dialogs import ConfirmScreen, PromptScreen
 
 
 def _message(app) -> str:  # type: ignore[no-untyped-def]

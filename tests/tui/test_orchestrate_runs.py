@@ -14,11 +14,11 @@ from tui_helpers import new_app
 
 from engine.events import LogLines, OperationFailed, OperationFinished, OperationStarted
 from tui.messages import EngineEventMessage
-from tui.widgets.benchmark_panel import BenchmarkPanel
+from tui.orchestrate.benchmark_panel import BenchmarkPanel
+from tui.orchestrate.snippet_panel import SnippetPanel
+from tui.orchestrate.workplan import SlotChoice
 from tui.widgets.log_pane import LogPane
-from tui.widgets.snippet_panel import SnippetPanel
 from tui.widgets.virtual_table import VirtualTable
-from tui.widgets.workplan import SlotChoice
 
 pytestmark = pytest.mark.slow
 TARGET = "flight_telemetry"

@@ -8,7 +8,7 @@ import tomlkit
 from textual.widgets import Input, Select, Static, Switch, TabbedContent
 from tui_helpers import broken_app, new_app
 
-from tui.screens.help import HelpScreen
+from tui.help import HelpScreen
 from tui.widgets.args_form import ArgsForm
 from tui.widgets.status_line import StatusLine
 

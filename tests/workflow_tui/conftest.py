@@ -57,7 +57,7 @@ async def settle(pilot: Pilot[None], rounds: int = 20) -> None:
 
 async def open_workflow(pilot: Pilot[None]) -> object:
     """Show the WORKFLOW tab and wait until its lab is loaded; returns the view."""
-    from tui.screens.workflow import WorkflowView
+    from tui.workflow.screen import WorkflowView
 
     app = pilot.app
     await settle(pilot)  # start-up first: the App focuses its default tab once the first frame is painted

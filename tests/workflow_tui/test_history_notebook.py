@@ -9,9 +9,9 @@ from pathlib import Path
 from textual.widgets import DataTable, Input, Static, TextArea
 
 from tui.app import AgilabApp
-from tui.widgets.workflow_dialogs import ConfirmDialog
-from tui.widgets.workflow_history import HistoryPanel
-from tui.widgets.workflow_stages import StagesPanel
+from tui.workflow.dialogs import ConfirmDialog
+from tui.workflow.history import HistoryPanel
+from tui.workflow.stages import StagesPanel
 
 from .conftest import MODULE, SEED_LAB, open_workflow, press_button, settle, wait_for, wait_for_screen
 

@@ -10,12 +10,12 @@ import pytest
 from textual.widgets import Static
 
 from tui.app import AgilabApp
-from tui.screens.help import HelpScreen, page_bindings
-from tui.screens.workflow import WorkflowView
-from tui.widgets import workflow_optional
-from tui.widgets.workflow_graph import GraphView, graph_nodes, waves
-from tui.widgets.workflow_optional import optional_panel
-from tui.widgets.workflow_stages import StagesPanel
+from tui.help import HelpScreen, page_bindings
+from tui.workflow import optional as workflow_optional
+from tui.workflow.graph import GraphView, graph_nodes, waves
+from tui.workflow.optional import optional_panel
+from tui.workflow.screen import WorkflowView
+from tui.workflow.stages import StagesPanel
 
 from .conftest import SEED_LAB, open_workflow, settle
 
@@ -120,7 +120,7 @@ async def test_switching_the_active_app_opens_its_own_lab(app: AgilabApp, write_
 
 async def test_a_stage_saved_by_the_assistant_is_reloaded_and_opened(app: AgilabApp,
                                                                      write_lab: Callable[[str], Path]) -> None:
-    assistant_panel = pytest.importorskip("tui.widgets.assistant_panel")
+    assistant_panel = pytest.importorskip("tui.workflow.assistant.panel")
     path = write_lab(SEED_LAB)
     async with app.run_test(size=(120, 36)) as pilot:
         view = await open_workflow(pilot)

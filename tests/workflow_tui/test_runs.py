@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Input, SelectionList, Static, TextArea
 
 from tui.app import AgilabApp
 from tui.widgets.log_pane import LogPane
-from tui.widgets.workflow_pipeline import PipelinePanel
-from tui.widgets.workflow_results import NOTHING_YET, ResultsPane
-from tui.widgets.workflow_stages import StagesPanel
+from tui.workflow.pipeline import PipelinePanel
+from tui.workflow.results import NOTHING_YET, ResultsPane
+from tui.workflow.stages import StagesPanel
 
 from .conftest import SEED_LAB, open_workflow, press_button, settle, wait_for
 

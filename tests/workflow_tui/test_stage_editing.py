@@ -11,8 +11,8 @@ from pathlib import Path
 from textual.widgets import Input, Select, TextArea
 
 from tui.app import AgilabApp
-from tui.widgets.workflow_dialogs import ConfirmDialog, ImportSnippetDialog
-from tui.widgets.workflow_stages import StagesPanel
+from tui.workflow.dialogs import ConfirmDialog, ImportSnippetDialog
+from tui.workflow.stages import StagesPanel
 
 from .conftest import MODULE, SEED_LAB, open_workflow, press_button, settle, wait_for_screen
 

@@ -10,8 +10,8 @@ from textual.widgets import TextArea
 from engine.stages import LabStagesFile, new_template_stage, raw_python_stage
 from stage_templates import agi_run
 from tui.app import AgilabApp
-from tui.widgets.workflow_dialogs import DiffDialog
-from tui.widgets.workflow_stages import StagesPanel
+from tui.workflow.dialogs import DiffDialog
+from tui.workflow.stages import StagesPanel
 
 from .conftest import MODULE, open_workflow, press_button, settle, wait_for_screen
 

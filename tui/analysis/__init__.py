@@ -1,0 +1,1 @@
+"""The ANALYSIS page: its screen, sections and dialogs."""

@@ -1,0 +1,1 @@
+"""The ORCHESTRATE page: its screen, sections and dialogs."""

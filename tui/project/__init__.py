@@ -1,0 +1,1 @@
+"""The PROJECT page: its screen, sections and dialogs."""

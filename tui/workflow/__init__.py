@@ -1,0 +1,1 @@
+"""The WORKFLOW page: its screen, sections and dialogs."""

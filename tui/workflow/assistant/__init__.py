@@ -1,0 +1,1 @@
+"""The assistant panel of WORKFLOW."""

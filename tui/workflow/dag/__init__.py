@@ -1,0 +1,1 @@
+"""The dag panel of WORKFLOW."""
