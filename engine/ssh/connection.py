@@ -5,26 +5,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import shlex
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import AuthenticationError, HostUnreachableError, RemoteCommandError, SSHError
 from .known_hosts import classify_rejected_key, load_known_hosts
+from .lines import HostLineSink, deliver, pump_lines
 from .options import ConnectOptions, HostSpec
+from .remote_process import RemoteProcess
 
-HostLineSink = Callable[[str, str], Awaitable[None] | None]
-"""Receives (host label, line) for every line a remote command prints."""
-
-
-async def deliver(sink: HostLineSink | None, host: str, line: str) -> None:
-    """Call a sync or async sink."""
-    if sink is None:
-        return
-    result = sink(host, line)
-    if asyncio.iscoroutine(result):
-        await result
+__all__ = ["HostLineSink", "RunResult", "SSHHost", "deliver", "shell_command"]
 
 
 @dataclass(frozen=True)
@@ -128,8 +120,6 @@ class SSHHost:
     async def stream(self, command: str, sink: HostLineSink, *, cwd: str | Path | None = None,
                      env: Mapping[str, str] | None = None) -> int | None:
         """Run ``command``, feeding each stdout/stderr line to ``sink(host, line)``; return the exit status."""
-        from .remote_process import pump_lines
-
         conn = self._require()
         async with conn.create_process(shell_command(command, cwd=cwd, env=env)) as proc:
             await asyncio.gather(pump_lines(proc.stdout, self.label, sink),
@@ -138,10 +128,8 @@ class SSHHost:
             return proc.exit_status
 
     async def start(self, command: str, sink: HostLineSink | None = None, *, cwd: str | Path | None = None,
-                    env: Mapping[str, str] | None = None, name: str = "") -> Any:
+                    env: Mapping[str, str] | None = None, name: str = "") -> RemoteProcess:
         """Start a long-running remote process and learn its PID; see :class:`RemoteProcess`."""
-        from .remote_process import RemoteProcess
-
         process = RemoteProcess(self, shell_command(command, cwd=cwd, env=env, exec_=True), sink, name=name)
         await process.start()
         return process

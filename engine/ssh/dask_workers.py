@@ -9,8 +9,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .connection import HostLineSink, deliver, shell_command
+from .connection import shell_command
 from .errors import RemoteCommandError, SSHError
+from .lines import HostLineSink, deliver
 from .pool import SSHPool
 from .remote_process import RemoteProcess
 

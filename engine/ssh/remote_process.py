@@ -5,26 +5,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .errors import RemoteCommandError
-
-if TYPE_CHECKING:
-    from .connection import HostLineSink, SSHHost
+from .lines import HostLineSink, pump_lines
 
 
-async def pump_lines(stream: Any, host: str, sink: HostLineSink | None) -> None:
-    """Forward every line of an asyncssh stream to ``sink`` until EOF or the connection drops."""
-    import asyncssh
+class ProcessHost(Protocol):
+    """What a remote process needs of its host (an :class:`~.connection.SSHHost`)."""
 
-    from .connection import deliver
+    @property
+    def label(self) -> str: ...
 
-    with contextlib.suppress(asyncssh.Error, ConnectionError):
-        while True:
-            line = await stream.readline()
-            if not line:  # asyncssh yields '' at EOF
-                return
-            await deliver(sink, host, line.rstrip("\r\n"))
+    def _require(self) -> Any: ...
+
+    async def kill(self, pids: list[int], signal: str = "TERM", *, group: bool = True) -> None: ...
+
+    async def alive_pids(self, pids: list[int]) -> list[int]: ...
 
 
 class RemoteProcess:
@@ -34,7 +31,7 @@ class RemoteProcess:
     requests for root logins, so :meth:`stop` kills by PID over a second channel and then checks.
     """
 
-    def __init__(self, host: SSHHost, command: str, sink: HostLineSink | None = None, *, name: str = ""):
+    def __init__(self, host: ProcessHost, command: str, sink: HostLineSink | None = None, *, name: str = ""):
         self.host = host
         self.command = command
         self.sink = sink
