@@ -17,6 +17,7 @@ import os
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
@@ -62,6 +63,7 @@ class AgilabApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "agilab-tui"
     BINDINGS = [
+        # Digits are plain keys: they switch pages only while nothing that takes text has focus (check_action).
         Binding("1", "show_tab('project')", "Project", show=False, id="go.project", tooltip="Show the PROJECT page"),
         Binding("2", "show_tab('orchestrate')", "Orchestrate", show=False, id="go.orchestrate",
                 tooltip="Show the ORCHESTRATE page"),
@@ -69,9 +71,22 @@ class AgilabApp(App[None]):
                 tooltip="Show the WORKFLOW page"),
         Binding("4", "show_tab('analysis')", "Analysis", show=False, id="go.analysis",
                 tooltip="Show the ANALYSIS page"),
+        # Priority: these work from anywhere, the code editor and inputs included.
+        Binding("alt+1", "go_tab('project')", "Project", show=False, priority=True, id="go.alt-project",
+                tooltip="Show the PROJECT page (also while typing)"),
+        Binding("alt+2", "go_tab('orchestrate')", "Orchestrate", show=False, priority=True,
+                id="go.alt-orchestrate", tooltip="Show the ORCHESTRATE page (also while typing)"),
+        Binding("alt+3", "go_tab('workflow')", "Workflow", show=False, priority=True, id="go.alt-workflow",
+                tooltip="Show the WORKFLOW page (also while typing)"),
+        Binding("alt+4", "go_tab('analysis')", "Analysis", show=False, priority=True, id="go.alt-analysis",
+                tooltip="Show the ANALYSIS page (also while typing)"),
+        Binding("ctrl+pageup", "step_tab(-1)", "Previous page", show=False, priority=True, id="go.previous",
+                tooltip="Show the page on the left (also while typing)"),
+        Binding("ctrl+pagedown", "step_tab(1)", "Next page", show=False, priority=True, id="go.next",
+                tooltip="Show the page on the right (also while typing)"),
         Binding("f1", "help", "Help", id="app.help", tooltip="List the keys of the current page"),
         Binding("f8", "save_screenshot", "Screenshot", show=False, id="app.screenshot",
-                tooltip="Save an SVG screenshot in the current folder"),
+                tooltip="Save an SVG screenshot in the current folder and show its path"),
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit", tooltip="Quit agilab-tui"),
     ]
 
@@ -156,6 +171,33 @@ class AgilabApp(App[None]):
     def action_show_tab(self, tab_id: str) -> None:
         self.query_one("#tabs", TabbedContent).active = tab_id
         self.call_after_refresh(self._focus_tab, tab_id)
+
+    def action_go_tab(self, tab_id: str) -> None:
+        """The priority twin of ``show_tab``: never refused while typing."""
+        self.action_show_tab(tab_id)
+
+    def action_step_tab(self, step: int) -> None:
+        ids = [tab_id for tab_id, *_ in PAGES]
+        active = self.query_one("#tabs", TabbedContent).active
+        index = ids.index(active) if active in ids else 0
+        self.action_show_tab(ids[(index + step) % len(ids)])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # A single character typed into a field is text, never a command (the alt/ctrl keys still work).
+        if action == "show_tab" and typing_focus(self.focused):
+            return False
+        return super().check_action(action, parameters)
+
+    def action_save_screenshot(self) -> None:
+        """F8: write an SVG of the current screen in the current folder and say where."""
+        from tui.screenshot import save_svg
+
+        try:
+            path = save_svg(self, Path.cwd())
+        except OSError as exc:
+            self.notify(f"screenshot not written: {exc}", title="F8", severity="error")
+            return
+        self.notify(f"screenshot saved to {path}", title="F8", timeout=6)
 
     def _focus_tab(self, tab_id: str) -> None:
         view = self.view(tab_id)
@@ -278,6 +320,13 @@ class AgilabApp(App[None]):
         if event.state is WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
             self.notify(f"{type(error).__name__}: {error}", title="Internal error", severity="error")
+
+
+def typing_focus(widget: Widget | None) -> bool:
+    """True when ``widget`` takes typed characters (an Input, a TextArea or a widget built on one)."""
+    from textual.widgets import Input, TextArea
+
+    return isinstance(widget, (Input, TextArea))
 
 
 def env_test_mode() -> bool:

@@ -19,7 +19,7 @@ from tui.orchestrate.benchmark_panel import BenchmarkPanel
 from tui.orchestrate.data_section import DataSection
 from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.log_filter import LogSourceFilter
-from tui.orchestrate.sections import BenchmarkSection, RunSection, Section, summarize_run
+from tui.orchestrate.sections import SECTIONS, BenchmarkSection, RunSection, Section, summarize_run
 from tui.orchestrate.ssh_form import SshSettingsForm
 from tui.orchestrate.workplan import WorkplanView
 from tui.page import PageView, PaletteCommand
@@ -356,7 +356,6 @@ class OrchestrateHandlers(PageView):
             action()
 
     def palette_commands(self) -> list[PaletteCommand]:
-        from tui.orchestrate.screen import SECTIONS
         from tui.orchestrate.snippet_panel import SnippetPanel
 
         if not self.sections_ready:

@@ -21,6 +21,7 @@ from tui.orchestrate.handlers import OrchestrateHandlers
 from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.routing import ClusterRouting
 from tui.orchestrate.sections import (
+    SECTIONS,
     ArgsSection,
     BenchmarkSection,
     DistributeSection,
@@ -34,9 +35,6 @@ from tui.widgets.log_pane import LogPane
 from tui.widgets.op_status import OpStatus
 from tui.widgets.settings_form import SettingsForm
 
-SECTIONS = (("system", "System"), ("hosts", "Hosts"), ("install", "Install"), ("args", "Args"),
-            ("distribute", "Distribute"), ("run", "Run"), ("benchmark", "Benchmark"), ("service", "Service"),
-            ("notebook", "Notebook"), ("data", "Data"))
 COMPACT_HEIGHT = 32
 
 

@@ -17,6 +17,11 @@ from tui.orchestrate.workers_table import ClusterWorkersTable
 from tui.orchestrate.workplan import WorkplanView
 from tui.widgets.args_form import ArgsForm
 
+SECTIONS = (("system", "System"), ("hosts", "Hosts"), ("install", "Install"), ("args", "Args"),
+            ("distribute", "Distribute"), ("run", "Run"), ("benchmark", "Benchmark"), ("service", "Service"),
+            ("notebook", "Notebook"), ("data", "Data"))
+"""ORCHESTRATE's sections in list order: (widget id, label)."""
+
 # SnippetPanel is imported in the compose methods below: it pulls in pygments, and these sections are
 # mounted after the first frame, so startup does not pay for it.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tui.workflow.history import HistoryPanel
 from tui.workflow.notebook import NotebookPanel
@@ -13,10 +13,23 @@ from tui.workflow.pipeline import PipelinePanel
 
 if TYPE_CHECKING:
     from tui.page import PaletteCommand
-    from tui.workflow.screen import WorkflowView
+    from tui.workflow.stages import StagesPanel
 
 
-def workflow_commands(view: WorkflowView) -> list[PaletteCommand]:
+class WorkflowPage(Protocol):
+    """What the commands need from the WORKFLOW page (kept here so this module never imports the page)."""
+
+    @property
+    def stages(self) -> StagesPanel: ...
+
+    def query_one(self, selector: Any, expect_type: Any = None) -> Any: ...
+
+    def show_subtab(self, key: str) -> None: ...
+
+    def optional(self, key: str) -> Any: ...
+
+
+def workflow_commands(view: WorkflowPage) -> list[PaletteCommand]:
     """Every action of the page, plus the DAG / Assistant panels' own commands once they are mounted."""
     from tui.page import PaletteCommand
 

@@ -13,9 +13,25 @@ from tui.workflow.panel import RunStateChanged
 from tui.workflow.results import ResultsPane
 
 if TYPE_CHECKING:
-    from tui.workflow.stages import StagesPanel
+    from tui.workflow.editor import StageEditor
+    from tui.workflow.lab import StageInfo
+    from tui.workflow.panel import LabPanel
 
-    _Base = StagesPanel
+    class _Base(LabPanel):
+        """What the mixin uses of ``StagesPanel``, declared here so this module never imports it back."""
+
+        operation: Any
+
+        @property
+        def editor(self) -> StageEditor: ...
+
+        def info(self, index: int | None = None) -> StageInfo | None: ...
+
+        def action_save(self, then: str = "") -> None: ...
+
+        def _update_buttons(self) -> None: ...
+
+        def confirm_diff(self, title: str, summary: str, diff: str, apply_label: str, then: Any) -> None: ...
 else:
     _Base = object
 
