@@ -19,10 +19,23 @@ def _parser() -> argparse.ArgumentParser:
         prog="agilab-tui",
         description="Keyboard-driven terminal workbench (PROJECT, ORCHESTRATE, WORKFLOW, ANALYSIS). "
                     "Without a subcommand the TUI opens on the bundled demo app.",
-        epilog="Other subcommands (install, run, ...) go to the headless CLI: agilab-tui <command> --help.",
     )
     parser.add_argument("--home", type=Path, help=f"workspace root (sets ${HOME_ENV})")
     return parser
+
+
+def _help_text() -> str:
+    """The usage, then every subcommand with one line each (the headless ones come from the CLI's parser)."""
+    from engine.cli import command_summaries
+
+    commands = [("(none)", "open the TUI on the active app (the bundled demo app at first)"),
+                ("web", "serve the TUI in a web browser (textual-serve, loopback by default)"),
+                *command_summaries()]
+    width = max(len(name) for name, _ in commands) + 2
+    lines = [_parser().format_help().rstrip(), "", "commands:"]
+    lines += [f"  {name:<{width}}{summary}" for name, summary in commands]
+    lines += ["", "Each command has its own --help; every headless command accepts --json."]
+    return "\n".join(lines)
 
 
 def _split_home(argv: list[str]) -> tuple[Path | None, list[str]]:
@@ -65,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     if home is not None:
         os.environ[HOME_ENV] = str(home.expanduser().resolve())
     if rest and rest[0] in ("-h", "--help"):
-        _parser().print_help()
+        print(_help_text())
         return 0
     if rest and rest[0] == "web":
         return _serve(rest[1:], home)

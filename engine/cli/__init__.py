@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from ..errors import AgilabError
 
 # Each module exposes register(subparsers); missing optional groups are simply not offered.
-GROUP_MODULES = ("apps", "stages", "dag", "serve")
+GROUP_MODULES = ("apps", "stages", "dag", "serve", "project", "assistant", "analysis", "notebook")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def command_summaries() -> list[tuple[str, str]]:
+    """Every subcommand with its one-line help, in registration order (for ``agilab-tui --help``)."""
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return [(action.dest, action.help or "") for action in commands._choices_actions]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     options = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
@@ -43,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(options) or 0)
     except AgilabError as exc:
+        if getattr(options, "json", False):  # a --json caller parses stdout, failures included
+            print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

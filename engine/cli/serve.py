@@ -89,7 +89,12 @@ def cmd_trust_host(options: argparse.Namespace) -> int:
     workspace = Workspace()
     printed = asyncio.run(trust_host_key(workspace, options.host, options.port,
                                          expected_fingerprint=options.fingerprint))
-    print(f"trusted {options.host}: {printed} (recorded in {workspace.root / 'ssh' / 'known_hosts'})")
+    known_hosts = workspace.root / "ssh" / "known_hosts"
+    if options.json:
+        print(json.dumps({"ok": True, "host": options.host, "port": options.port, "fingerprint": printed,
+                          "known_hosts": str(known_hosts)}, indent=2))
+    else:
+        print(f"trusted {options.host}: {printed} (recorded in {known_hosts})")
     return 0
 
 
@@ -100,6 +105,7 @@ def register(subparsers: Any) -> None:
     trust.add_argument("--port", type=int, default=None)
     trust.add_argument("--fingerprint", metavar="SHA256:...",
                        help="refuse unless the server presents exactly this key (recommended)")
+    trust.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     trust.set_defaults(handler=cmd_trust_host)
 
     parser = subparsers.add_parser("serve", help="service mode: persistent worker loops (start/status/health/stop)")
