@@ -18,16 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-
 from . import distribution
-from .app_loader import args_model, validate_args
 from .atomic import atomic_write_text
 from .benchmark import benchmark_table, read_benchmark, write_benchmark
 from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import AgilabError
 from .events import LogLines, OperationFailed, OperationFinished
 from .install import InstallStatus, install_local, install_status, worker_env
+from .manager_client import args_schema, validate_args
 from .modes import CYTHON_MODE, DASK_MODE, validate_mode
 from .operation import Operation, OperationContext
 from .remote_install import install_remote_hosts
@@ -71,15 +69,36 @@ class Engine:
     def settings(self, app: str | AppProject) -> AppSettings:
         return load_settings(self.workspace, self.app(app))
 
-    def args_model(self, app: str | AppProject) -> type[BaseModel]:
-        return args_model(self.app(app))
+    def args_schema(self, app: str | AppProject) -> dict[str, Any]:
+        """The JSON schema of the app's ``Args`` and its defaults, from the manager env (INSTALL first)."""
+        return args_schema(self.workspace, self.app(app))
+
+    def manager_ready(self, app: str | AppProject) -> bool:
+        """Whether the app's manager env exists, so its model can validate arguments."""
+        from .manager_env import manager_env
+
+        return manager_env(self.workspace, self.app(app)).ready
 
     def save_args(self, app: str | AppProject, values: dict[str, Any]) -> dict[str, Any]:
-        """Validate with the app's model, then write ``[args]``; nothing is written when invalid."""
+        """Validate with the app's model (in its manager env), then write ``[args]``; nothing is written when invalid."""
         app = self.app(app)
-        model = validate_args(app, values)
+        normalized = validate_args(self.workspace, app, values)
         settings = self.settings(app)
-        settings.set_args(model.model_dump(mode="json"))
+        settings.set_args(normalized)
+        settings.save()
+        return settings.args
+
+    def save_args_toml(self, app: str | AppProject, text: str) -> dict[str, Any]:
+        """``[args]`` given as TOML text: checked with the app's model when its manager env exists,
+        else only as TOML (the app's model is in the manager env, which INSTALL creates)."""
+        from .args_toml import parse_args_toml
+
+        app = self.app(app)
+        values = parse_args_toml(text, f"<{app.name} [args]>")
+        if self.manager_ready(app):
+            return self.save_args(app, values)
+        settings = self.settings(app)
+        settings.set_args(values)
         settings.save()
         return settings.args
 

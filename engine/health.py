@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from .errors import AgilabError
 from .install import worker_env
 from .settings import load_settings
-from .workspace import REPO_ROOT, AppProject, Workspace
+from .workspace import AppProject, Workspace
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 _IMPORT_TIMEOUT = 60
@@ -52,13 +51,25 @@ def _import_check(python: Path | str, modules: list[str], path_entries: list[Pat
     return False, lines[-1] if lines else f"exit code {done.returncode}"
 
 
-def _manager_card(app: AppProject) -> HealthCard:
-    module = f"{app.target}.{app.target}"
-    ok, error = _import_check(sys.executable, [module], [app.src_dir, REPO_ROOT])
-    if ok:
-        return HealthCard("manager", "Manager env", OK, f"the TUI's Python imports {module}")
-    return HealthCard("manager", "Manager env", FAIL, f"cannot import {module}: {error}",
-                      f"fix {app.manager_dir / (app.target + '.py')} (PROJECT editor: Manager code)")
+def _manager_card(workspace: Workspace, app: AppProject) -> HealthCard:
+    """The manager env is checked as a run uses it: the protocol server imports the manager there."""
+    from .manager_client import ManagerError, args_schema
+    from .manager_env import manager_env
+
+    env = manager_env(workspace, app)
+    install = f"install it: ORCHESTRATE ctrl+b, or `agilab-tui install {app.name}`"
+    if not env.ready:
+        return HealthCard("manager", "Manager env", FAIL, "not installed", install)
+    try:
+        schema = args_schema(workspace, app)
+    except ManagerError as exc:
+        fix = (f"fix {app.manager_dir / (app.target + '.py')} (PROJECT editor: Manager code)"
+               if exc.kind in ("import", "contract") else f"reinstall: {install}")
+        return HealthCard("manager", "Manager env", FAIL, f"installed but the manager fails: {exc}", fix)
+    deps = len((env.read_stamp() or {}).get("dependencies", []))
+    model = schema.get("model") or "no Args model"
+    return HealthCard("manager", "Manager env", OK, f"installed ({deps} dependencies) and imports {app.class_name} "
+                      f"({model})")
 
 
 def _worker_card(workspace: Workspace, app: AppProject) -> HealthCard:
@@ -92,13 +103,14 @@ def _settings_cards(workspace: Workspace, app: AppProject) -> tuple[list[HealthC
     else:
         share = HealthCard("cluster", "Cluster share", FAIL, "cluster on but workers_data_path is empty",
                            "set workers_data_path in ORCHESTRATE > System to a path every worker mounts")
-    from .app_loader import AppLoadError, validate_args
+    from .manager_client import ManagerError, validate_args
 
     try:
-        validate_args(app, settings.args, source=settings.path)
-    except AppLoadError:
-        verdict = HealthCard("settings", "Settings", WARN, "[cluster] valid; [args] not checked (manager does not "
-                             "import)", "fix the manager first (see Manager env)")
+        validate_args(workspace, app, settings.args, source=settings.path)
+    except ManagerError as exc:
+        reason = "the manager env is not installed" if exc.kind == "not_installed" else "the manager fails"
+        verdict = HealthCard("settings", "Settings", WARN, f"[cluster] valid; [args] not checked ({reason})",
+                             "see Manager env")
     except AgilabError as exc:
         verdict = HealthCard("settings", "Settings", FAIL, str(exc), "edit [args] in App settings (PROJECT editor)")
     else:
@@ -179,7 +191,7 @@ def app_health(workspace: Workspace, app: AppProject) -> list[HealthCard]:
     """All health cards of ``app`` (runs subprocesses: call it from a worker thread)."""
     origin = "bundled" if app.bundled else "workspace"
     cards = [HealthCard("project", "Project", OK, f"{app.path} ({origin} app)")]
-    cards.append(_manager_card(app))
+    cards.append(_manager_card(workspace, app))
     cards.append(_worker_card(workspace, app))
     settings_cards, args = _settings_cards(workspace, app)
     cards.extend(settings_cards)

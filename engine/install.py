@@ -173,12 +173,15 @@ async def install_local(ctx: OperationContext, workspace: Workspace, app: AppPro
         if not await cudf_available(env):
             await ctx.log("rapids: not available on this host (cuDF is not importable); runs with the rapids "
                           "bit will be refused", "engine")
+    from .manager_env import install_manager_env  # the manager gets its own env, apart from this one
+
+    manager = await install_manager_env(ctx, workspace, app)
     stamp = {"ok": True, "app": app.name, "modes_enabled": modes_enabled, "python": str(env.python),
              "cython": bool(modes_enabled & CYTHON_MODE), "installed_at": time.time(),
              "seconds": round(time.perf_counter() - started, 3)}
     atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
     await ctx.progress(steps, steps, "installed")
-    return {"ok": True, "python": str(env.python), "cython": stamp["cython"], "wenv": str(env.root)}
+    return {"ok": True, "python": str(env.python), "cython": stamp["cython"], "wenv": str(env.root), **manager}
 
 
 async def cudf_available(env: WorkerEnv) -> bool:

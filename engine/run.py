@@ -11,11 +11,11 @@ from typing import Any
 
 from workers.protocol import parse as _parse
 
-from .app_loader import build_manager
 from .atomic import atomic_write_text
 from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import RunError
 from .install import install_status, worker_env
+from .manager_plan import plan_with_manager
 from .manifest import artifact_entry, write_run_manifest
 from .modes import DASK_MODE, RAPIDS_MODE, mode_label, mode_token
 from .operation import OperationContext
@@ -32,10 +32,8 @@ def _workers_for(request: RunRequest, settings: AppSettings) -> dict[str, int]:
 async def build_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
                      request: RunRequest, *, reuse: bool) -> tuple[Any, dict[str, Any], Path]:
     """Prepare data and return (manager, plan dict, plan path); a saved plan is reused when still valid."""
-    manager = build_manager(workspace, app, settings, overrides=request.to_app_kwargs() or None)
-    await asyncio.to_thread(manager.prepare_data, lambda line: None)
-    fresh = await asyncio.to_thread(manager.build_distribution, _workers_for(request, settings))
-    fresh_dict = fresh.to_dict()
+    # The app's manager runs in its own environment (one subprocess), never in this process.
+    manager, fresh_dict = await plan_with_manager(ctx, workspace, app, settings, request, _workers_for(request, settings))
     plan_path = worker_env(workspace, app).plan_file
     if reuse and plan_path.exists():
         try:
@@ -112,12 +110,12 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
                            "(cuDF is not importable in the worker environment)")
     await ctx.log(f"run {app.name} in mode {mode_label(mode)} [{mode_token(mode)}]", "engine")
     manager, plan, plan_path = await build_plan(ctx, workspace, app, settings, request, reuse=True)
-    if getattr(manager.args, "reset_target", False):
+    if manager.reset_target:
         _reset_output(manager.data_out, workspace.data_dir)
     manager.data_out.mkdir(parents=True, exist_ok=True)
     log_dir = workspace.log_dir(app)
     spec = {
-        "mode": mode, "args": manager.args.model_dump(), "data_in": str(manager.data_in),
+        "mode": mode, "args": manager.args, "data_in": str(manager.data_in),
         "data_out": str(manager.data_out), "plan": plan, "worker_package": app.worker_package,
         "worker_class": manager.worker_class, "src_paths": [str(env.src)],
         "pool_workers": settings.cluster.pool_max_workers or 0, "pool_executor": settings.cluster.pool_executor,

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.app_loader import validate_args
-from engine.errors import FileChangedError, SettingsError
+from engine.errors import AgilabError, FileChangedError, SettingsError
 from engine.facade import Engine
+from engine.manager_client import validate_args
+from engine.manager_env import install_manager_env_op
 from engine.settings import load_settings
 from engine.workspace import Workspace
 
@@ -16,6 +17,22 @@ from engine.workspace import Workspace
 @pytest.fixture()
 def engine(isolated_home: Path) -> Engine:
     return Engine(Workspace(isolated_home))
+
+
+@pytest.fixture(scope="module")
+def managed_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace where the flight app's manager env exists: the app's model validates [args] there."""
+    import asyncio
+
+    home = tmp_path_factory.mktemp("managed_home")
+    workspace = Workspace(home)
+    asyncio.run(install_manager_env_op(workspace, workspace.app("flight_telemetry")).wait())
+    return home
+
+
+@pytest.fixture()
+def managed_engine(managed_home: Path) -> Engine:
+    return Engine(Workspace(managed_home))
 
 
 def test_seeded_from_app_copy_on_first_use(engine: Engine):
@@ -79,7 +96,8 @@ def test_invalid_cluster_value_in_file_names_key_and_line(engine: Engine):
     assert info.value.key == "cluster.verbose" and info.value.line == path.read_text().splitlines().index("verbose = 9") + 1
 
 
-def test_unknown_args_key_rejected_by_the_app_model(engine: Engine):
+def test_unknown_args_key_rejected_by_the_app_model(managed_engine: Engine):
+    engine = managed_engine
     app = engine.app("flight_telemetry")
     path = engine.settings(app).path
     before = path.read_bytes()
@@ -88,7 +106,7 @@ def test_unknown_args_key_rejected_by_the_app_model(engine: Engine):
     assert info.value.key == "args.nfiles" and "unknown key" in str(info.value)
     assert path.read_bytes() == before
     with pytest.raises(SettingsError, match="args.output_format"):
-        validate_args(app, {"output_format": "xlsx"})
+        validate_args(engine.workspace, app, {"output_format": "xlsx"})
 
 
 def test_save_refuses_when_file_changed_on_disk(engine: Engine):
@@ -101,7 +119,23 @@ def test_save_refuses_when_file_changed_on_disk(engine: Engine):
     assert "# edited elsewhere" in settings.path.read_text()
 
 
-def test_valid_args_are_saved(engine: Engine):
+def test_valid_args_are_saved(managed_engine: Engine):
+    engine = managed_engine
     app = engine.app("flight_telemetry")
     args = engine.save_args(app, {**engine.settings(app).args, "nfile": 2, "output_format": "csv"})
     assert args["nfile"] == 2 and engine.settings(app).args["output_format"] == "csv"
+
+
+def test_args_need_the_manager_env_and_say_so(engine: Engine):
+    """Before INSTALL the app's model is not available: saving [args] through it says to install first."""
+    app = engine.app("flight_telemetry")
+    before = engine.settings(app).path.read_bytes()
+    with pytest.raises(AgilabError, match="run INSTALL first"):
+        engine.save_args(app, {**engine.settings(app).args, "nfile": 2})
+    assert engine.settings(app).path.read_bytes() == before
+    # As TOML, [args] can still be edited: checked as TOML only, and said so by manager_ready().
+    assert not engine.manager_ready(app)
+    saved = engine.save_args_toml(app, 'data_in = "flight_telemetry/dataset"\nnfile = 2\n')
+    assert saved == {"data_in": "flight_telemetry/dataset", "nfile": 2}
+    with pytest.raises(SettingsError, match="line 1"):
+        engine.save_args_toml(app, "nfile = = 2\n")

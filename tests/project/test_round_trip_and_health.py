@@ -41,8 +41,14 @@ async def test_round_trip_restores_an_app_that_installs_and_runs(engine: Engine,
 
 
 def test_health_names_the_fix(workspace: Workspace) -> None:
+    import asyncio
+
+    from engine.manager_env import install_manager_env_op
+
     create_from_template(workspace, "sick")
     app = workspace.app("sick_project")
+    assert _cards(workspace, app.name)["manager"].status == "fail"  # type: ignore[attr-defined]
+    asyncio.run(install_manager_env_op(workspace, app).wait())  # the manager is checked in its own env
     (app.manager_dir / "sick.py").write_text("import does_not_exist_anywhere\n", "utf-8")
     settings = workspace.settings_file(app)
     settings.write_text("[cluster]\ncluster_enabled = true\nscheduler = '127.0.0.1:8786'\n", "utf-8")
