@@ -41,14 +41,22 @@ class OperationContext:
         self._emit_lock = asyncio.Lock()
         self._timer: asyncio.TimerHandle | None = None
         self._timed_flushes: set[asyncio.Task[None]] = set()
+        self._taps: list[Callable[[str, str], None]] = []
         self.result: dict[str, Any] = {}
 
     @property
     def op_id(self) -> str:
         return self._op.op_id
 
+    def add_log_tap(self, tap: Callable[[str, str], None]) -> Callable[[], None]:
+        """Also give every logged (source, line) to ``tap`` (run records stream their run.log this way)."""
+        self._taps.append(tap)
+        return lambda: self._taps.remove(tap) if tap in self._taps else None
+
     async def log(self, line: str, source: str = "engine") -> None:
         """Queue one line; batches are flushed by size or age."""
+        for tap in self._taps:
+            tap(source, line)
         self._pending.setdefault(source, []).append(line)
         if (sum(len(v) for v in self._pending.values()) >= _BATCH_LINES
                 or time.monotonic() - self._last_flush >= _BATCH_SECONDS):
