@@ -20,6 +20,7 @@ from typing import Any
 
 from . import distribution
 from .atomic import atomic_write_text
+from .backends import backend_for, is_native
 from .benchmark import benchmark_table, read_benchmark, write_benchmark
 from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import AgilabError
@@ -28,6 +29,9 @@ from .install import InstallStatus, install_local, install_status, worker_env
 from .manager_client import args_schema, validate_args
 from .modes import CYTHON_MODE, DASK_MODE, validate_mode
 from .operation import Operation, OperationContext
+from .records import RecordWriter, RunSummary, wait_pending
+from .records import engine_api as records_api
+from .records.benchmark_record import recorded_benchmark
 from .remote_install import install_remote_hosts
 from .run import dask_cluster, distribute, run_plan
 from .run_request import RunRequest
@@ -71,19 +75,31 @@ class Engine:
 
     def args_schema(self, app: str | AppProject) -> dict[str, Any]:
         """The JSON schema of the app's ``Args`` and its defaults, from the manager env (INSTALL first)."""
-        return args_schema(self.workspace, self.app(app))
+        app = self.app(app)
+        if not is_native(app):  # AGILab apps: the model is loaded by the AGILab Python
+            return backend_for(self, app).args_schema(app)
+        return args_schema(self.workspace, app)
 
     def manager_ready(self, app: str | AppProject) -> bool:
         """Whether the app's manager env exists, so its model can validate arguments."""
         from .manager_env import manager_env
 
-        return manager_env(self.workspace, self.app(app)).ready
-
-    def save_args(self, app: str | AppProject, values: dict[str, Any]) -> dict[str, Any]:
-        """Validate with the app's model (in its manager env), then write ``[args]``; nothing is written when invalid."""
         app = self.app(app)
-        normalized = validate_args(self.workspace, app, values)
-        settings = self.settings(app)
+        if not is_native(app):
+            return True  # the AGILab Python validates with the app's own model
+        return manager_env(self.workspace, app).ready
+
+    def save_args(self, app: str | AppProject, values: dict[str, Any], *,
+                  settings: AppSettings | None = None) -> dict[str, Any]:
+        """Validate with the app's model (in its manager env), then write ``[args]``; nothing is written when invalid.
+
+        ``settings``: the file as the caller loaded it, so the save is a compare-and-swap against what it read
+        (raises :class:`FileChangedError` when another writer got in between).
+        """
+        app = self.app(app)
+        settings = settings or self.settings(app)
+        normalized = (validate_args(self.workspace, app, values, source=settings.path) if is_native(app)
+                      else backend_for(self, app).validate_args(app, values))
         settings.set_args(normalized)
         settings.save()
         return settings.args
@@ -116,6 +132,8 @@ class Engine:
 
     def snippets(self, app: str | AppProject) -> dict[str, str]:
         app = self.app(app)
+        if not is_native(app):
+            return backend_for(self, app).snippets(app)
         request = self.request_from_settings(app)
         return {"install": install_snippet(app, request, self.settings(app).cluster.modes_enabled),
                 "distribute": distribute_snippet(app, request), "run": run_snippet(app, request)}
@@ -126,6 +144,8 @@ class Engine:
 
     def install(self, app: str | AppProject, *, modes_enabled: int | None = None) -> Operation:
         app = self.app(app)
+        if not is_native(app):
+            return backend_for(self, app).install(app, modes_enabled=modes_enabled)
         modes = self.settings(app).cluster.modes_enabled if modes_enabled is None else validate_mode(modes_enabled)
 
         async def body(ctx: OperationContext) -> dict[str, Any]:
@@ -140,11 +160,28 @@ class Engine:
 
         return Operation("install", app.name, body, detail=f"modes_enabled={modes}")
 
+    def set_ssh_password(self, password: str | None) -> None:
+        """Hold the SSH password for this workspace's hosts in memory only (never written anywhere)."""
+        from .ssh.credentials import remember_password
+
+        remember_password(self.workspace.root, password)
+
+    def index_access(self, app: str | AppProject) -> Any:
+        """The effective ``[cluster.index]`` for the hosts (blanks derived from this machine), for display."""
+        from .index_access import index_settings, resolve_index_access
+
+        return resolve_index_access(index_settings(self.settings(app).cluster))
+
     def install_status(self, app: str | AppProject, mode: int = 0) -> InstallStatus:
-        return install_status(self.workspace, self.app(app), mode)
+        app = self.app(app)
+        if not is_native(app):
+            return backend_for(self, app).install_status(app, mode)
+        return install_status(self.workspace, app, mode)
 
     def get_distrib(self, app: str | AppProject, request: RunRequest | None = None) -> Operation:
         app = self.app(app)
+        if not is_native(app):
+            return backend_for(self, app).get_distrib(app, request)
         request = request or self.request_from_settings(app)
 
         async def body(ctx: OperationContext) -> dict[str, Any]:
@@ -153,7 +190,9 @@ class Engine:
         return Operation("distribute", app.name, body)
 
     def load_distribution(self, app: str | AppProject) -> dict[str, Any] | None:
-        path = worker_env(self.workspace, self.app(app)).plan_file
+        app = self.app(app)
+        path = (worker_env(self.workspace, app).plan_file if is_native(app)
+                else backend_for(self, app).plan_file(app))
         return json.loads(path.read_text("utf-8")) if path.exists() else None
 
     def save_distribution(self, app: str | AppProject, plan: dict[str, Any]) -> Path:
@@ -163,8 +202,15 @@ class Engine:
         atomic_write_text(path, json.dumps(plan, indent=2))
         return path
 
-    def run(self, app: str | AppProject, request: RunRequest | None = None) -> Operation:
+    def run(self, app: str | AppProject, request: RunRequest | None = None,
+            overrides: dict[str, Any] | None = None, *, kind: str = "run") -> Operation:
+        """One run (or a benchmark when ``request.mode`` is a list); ``overrides`` (``--set KEY=VALUE``)
+        are validated by the app's model and recorded, never saved to the settings."""
         app = self.app(app)
+        if not is_native(app):
+            if overrides:
+                raise AgilabError("--set overrides are not supported for AGILab apps: edit their [args] instead")
+            return backend_for(self, app).run(app, request)
         request = request or self.request_from_settings(app)
         if request.benchmark_modes is not None:
             return self.benchmark(app, request.benchmark_modes, request)
@@ -172,16 +218,26 @@ class Engine:
 
         async def body(ctx: OperationContext) -> dict[str, Any]:
             async with self._lock(app):
-                return await run_plan(ctx, self.workspace, app, self.settings(app), request, mode)
+                settings = self.settings(app)
+                effective = request
+                if overrides:
+                    from .run_overrides import validate_overrides
+
+                    effective = await asyncio.to_thread(validate_overrides, self.workspace, app, settings.args,
+                                                        request, overrides)
+                return await run_plan(ctx, self.workspace, app, settings, effective, mode, overrides=overrides,
+                                      kind=kind)
 
         return Operation("run", app.name, body, detail=f"mode {mode}")
 
     def benchmark(self, app: str | AppProject, modes: list[int], request: RunRequest | None = None) -> Operation:
         app = self.app(app)
+        if not is_native(app):
+            return backend_for(self, app).benchmark(app, modes, request)
         modes = [validate_mode(m) for m in modes]
         base = request or self.request_from_settings(app)
 
-        async def body(ctx: OperationContext) -> dict[str, Any]:
+        async def body(ctx: OperationContext, parent: RecordWriter) -> dict[str, Any]:
             async with self._lock(app):
                 settings = self.settings(app)
                 wanted = CYTHON_MODE if any(m & CYTHON_MODE for m in modes) else 0
@@ -203,7 +259,8 @@ class Engine:
                             await cluster.start()
                             cluster_start = round(time.perf_counter() - started, 3)
                         runs[mode] = await run_plan(ctx, self.workspace, app, settings,
-                                                    base.with_execution(mode=mode), mode, shared_cluster=cluster)
+                                                    base.with_execution(mode=mode), mode, shared_cluster=cluster,
+                                                    kind="benchmark-mode", parent=parent)
                 finally:
                     if cluster is not None:
                         await asyncio.shield(cluster.stop())
@@ -212,14 +269,54 @@ class Engine:
                 await ctx.progress(len(modes), len(modes), "benchmark written")
                 return {"benchmark": table, "path": str(path), "runs": runs, "cluster_start_seconds": cluster_start}
 
-        return Operation("benchmark", app.name, body, detail=",".join(map(str, modes)))
+        def recorded(ctx: OperationContext) -> Any:
+            return recorded_benchmark(ctx, self.workspace, app, self.settings(app), modes, body)
+
+        return Operation("benchmark", app.name, recorded, detail=",".join(map(str, modes)))
+
+    def serve(self, app: str | AppProject, action: str, **options: Any) -> Operation:
+        """Service mode (start / stop / status / health) by the app's backend."""
+        app = self.app(app)
+        return backend_for(self, app).serve(app, action, **options)
 
     def load_benchmark(self, app: str | AppProject) -> dict[str, Any] | None:
+        if not is_native(self.app(app)):
+            return backend_for(self, self.app(app)).load_benchmark()
         return read_benchmark(self.workspace.log_dir(self.app(app)) / "benchmark.json")
+
+    # --- run records ----------------------------------------------------------------------------
+    def runs(self, app: str | AppProject) -> list[RunSummary]:
+        """Every recorded execution of ``app``, newest first (``changed_args`` vs the previous of its kind)."""
+        return records_api.runs(self, app)
+
+    def run_record(self, run_id: str) -> dict[str, Any]:
+        """The manifest of ``run_id`` (any app); raises RecordError naming the id."""
+        return records_api.run_record(self, run_id)
+
+    def run_record_dir(self, run_id: str) -> Path:
+        return records_api.record_dir(self, run_id)
+
+    def compare_runs(self, run_a: str, run_b: str) -> dict[str, Any]:
+        """args / env / metrics / inputs / outputs differences from ``run_a`` to ``run_b``."""
+        return records_api.compare_runs(self, run_a, run_b)
+
+    def pin_run(self, run_id: str, pinned: bool = True) -> dict[str, Any]:
+        """Keep ``run_id`` out of retention pruning (or release it); returns the updated manifest."""
+        return records_api.pin_run(self, run_id, pinned)
+
+    def rerun(self, run_id: str, force: bool = False) -> Operation:
+        """Re-execute a recorded run exactly; the result has ``identical``, ``differences``, ``new_run_id``."""
+        return records_api.rerun(self, run_id, force=force)
+
+    def wait_tracking(self, timeout: float | None = 120.0) -> bool:
+        """Wait until queued MLflow logging of finished records is done; True when nothing is left."""
+        return wait_pending(timeout)
 
     def latest_output(self, app: str | AppProject) -> Path | None:
         """The newest dataframe file in the app's data_out folder."""
         app = self.app(app)
+        if not is_native(app):
+            return backend_for(self, app).latest_output(app)
         data_out = self.workspace.resolve_data_path(self.settings(app).args.get("data_out", f"{app.target}/dataframe"))
         files = [p for p in data_out.glob("*") if p.suffix in (".parquet", ".csv") and p.is_file()]
         return max(files, key=lambda p: (p.stat().st_mtime, p.name)) if files else None

@@ -189,6 +189,10 @@ def _mlflow_cards(workspace: Workspace, app: AppProject) -> list[HealthCard]:
 
 def app_health(workspace: Workspace, app: AppProject) -> list[HealthCard]:
     """All health cards of ``app`` (runs subprocesses: call it from a worker thread)."""
+    if app.backend == "agilab":  # what AGILab itself needs: its Python, uv, AGI_PYTHON_VERSION, shares
+        from .backends.agilab.health import app_cards
+
+        return app_cards(workspace, app)
     origin = "bundled" if app.bundled else "workspace"
     cards = [HealthCard("project", "Project", OK, f"{app.path} ({origin} app)")]
     cards.append(_manager_card(workspace, app))

@@ -51,6 +51,8 @@ class AppProject:
     name: str
     path: Path
     bundled: bool
+    backend: str = "native"
+    """Who runs it: ``native`` (this engine) or ``agilab`` (AGILab's own API, see engine/backends/)."""
 
     @property
     def target(self) -> str:
@@ -133,13 +135,25 @@ class Workspace:
         return self.root / "state.toml"
 
     def settings_file(self, app: AppProject | str) -> Path:
+        if isinstance(app, AppProject) and app.backend == "agilab":  # AGILab's own per-user settings
+            from .backends.agilab import paths as agilab_paths
+
+            return agilab_paths.settings_file(app.name)
         name = app.name if isinstance(app, AppProject) else app
         return self._dir("settings", name) / "app_settings.toml"
 
     def wenv_dir(self, app: AppProject) -> Path:
+        if app.backend == "agilab":
+            from .backends.agilab import paths as agilab_paths
+
+            return agilab_paths.wenv_dir(app.target)
         return self._dir("wenv", f"{app.target}_worker")
 
     def log_dir(self, app: AppProject) -> Path:
+        if app.backend == "agilab":
+            from .backends.agilab import paths as agilab_paths
+
+            return agilab_paths.log_dir(app.target)
         return self._dir("log", "execute", app.target)
 
     def export_dir(self, app: AppProject) -> Path:
@@ -163,6 +177,9 @@ class Workspace:
             for path in sorted(base.iterdir()):
                 if path.is_dir() and path.name.endswith("_project") and (path / "src").is_dir():
                     found[path.name] = AppProject(path.name, path, bundled)
+        from .backends.agilab.discovery import agilab_apps  # cached: no AGILab Python is started
+
+        found.update({app.name: app for app in agilab_apps(self)})
         return list(found.values())
 
     def app(self, name: str) -> AppProject:

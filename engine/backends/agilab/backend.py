@@ -1,0 +1,284 @@
+"""``AgilabBackend``: install / distribute / run / benchmark / serve an AGILab app through AGILab itself.
+
+Each operation generates a snippet (:mod:`.snippet`), saves it where AGILab saves its own
+(``~/log/execute/<target>/AGI_<method>_<target>.py``), runs it in the AGILab Python (:mod:`.runner`)
+and turns what AGILab wrote (outputs, reduce artefact, distribution_tree.json, benchmark.json) into
+the same result dict the native backend returns. Runs and benchmarks leave run records.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from ...errors import AgilabError
+from ...modes import DASK_MODE, mode_label, validate_mode
+from ...operation import Operation, OperationContext
+from ...run_request import RunRequest
+from ...workspace import AppProject
+from . import health, paths, snippet
+from .runner import failure_message, run_snippet
+
+_RESULT = re.compile(r"^\s*([_rdcp]{4})\s+([0-9.]+)\s*seconds")
+
+
+def parse_run_result(value: Any) -> tuple[str | None, float | None]:
+    """AGILab's ``"____ 0.12 seconds"``: the mode letters and its own measured seconds."""
+    if isinstance(value, str):
+        match = _RESULT.match(value)
+        if match:
+            return match.group(1), float(match.group(2))
+    return None, None
+
+
+def _error_of(value: Any) -> str | None:
+    """AGI.run reports some failures as a payload instead of raising."""
+    if isinstance(value, dict) and (value.get("error") or value.get("status") in {"error", "failed"}):
+        return str(value.get("error") or value.get("message") or value)
+    return None
+
+
+class AgilabBackend:
+    name = "agilab"
+
+    def __init__(self, engine: Any):
+        self.engine = engine
+        self.workspace = engine.workspace
+
+    # --- helpers --------------------------------------------------------------------------------
+    def _where(self, app: AppProject) -> tuple[Path, str]:
+        return app.path.parent, paths.project_name(app.name)
+
+    def _snippet_path(self, app: AppProject, method: str) -> Path:
+        folder = paths.log_dir(app.target)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"AGI_{method}_{app.target}.py"
+
+    async def _execute(self, ctx: OperationContext, app: AppProject, method: str, code: str, mode: int | None):
+        install, _ = health.blocking(self.workspace, mode=mode)
+        path = self._snippet_path(app, method)
+        await ctx.log(f"AGILab {method}: {install.python} {path}", "engine")
+        outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
+        if outcome.leftovers:
+            await ctx.log(f"stopped {len(outcome.leftovers)} process(es) AGILab left running: "
+                          f"{', '.join(map(str, outcome.leftovers))}", "engine")
+        if outcome.exit_code != 0 or not outcome.has_result:
+            raise AgilabError(failure_message(f"AGILab {method}", outcome))
+        error = _error_of(outcome.result)
+        if error:
+            raise AgilabError(f"AGILab {method} failed: {error}")
+        return path, outcome
+
+    def request(self, app: AppProject, mode: int | list[int] | None = None) -> RunRequest:
+        return self.engine.request_from_settings(app, mode=mode)
+
+    def snippets(self, app: AppProject) -> dict[str, str]:
+        apps_path, project = self._where(app)
+        request = self.request(app)
+        modes = self.engine.settings(app).cluster.modes_enabled
+        return {"install": snippet.install_snippet(apps_path, project, request, modes),
+                "distribute": snippet.distribute_snippet(apps_path, project, request),
+                "run": snippet.run_snippet(apps_path, project, request)}
+
+    def output_dir(self, app: AppProject, request: RunRequest, mode: int) -> Path:
+        return paths.resolve_data(request.data_out or f"{app.target}/dataframe", mode)
+
+    def plan_file(self, app: AppProject) -> Path:
+        return paths.wenv_dir(app.target) / "distribution_tree.json"
+
+    def _worker_venv(self, app: AppProject) -> Path | None:
+        venv = paths.wenv_dir(app.target) / ".venv"
+        return venv if venv.is_dir() else None
+
+    # --- operations -----------------------------------------------------------------------------
+    def install(self, app: AppProject, *, modes_enabled: int | None = None) -> Operation:
+        modes = self.engine.settings(app).cluster.modes_enabled if modes_enabled is None else validate_mode(modes_enabled)
+
+        async def body(ctx: OperationContext) -> dict[str, Any]:
+            apps_path, project = self._where(app)
+            code = snippet.install_snippet(apps_path, project, self.request(app), modes)
+            path, outcome = await self._execute(ctx, app, "install", code, modes & DASK_MODE or None)
+            return {"backend": self.name, "wenv": str(paths.wenv_dir(app.target)), "cython": bool(modes & 2),
+                    "modes_enabled": modes, "snippet": str(path), "seconds": outcome.seconds,
+                    "agilab_result": outcome.result}
+
+        return Operation("install", app.name, body, detail=f"AGILab, modes_enabled={modes}")
+
+    def get_distrib(self, app: AppProject, request: RunRequest | None = None) -> Operation:
+        request = request or self.request(app, mode=0)
+
+        async def body(ctx: OperationContext) -> dict[str, Any]:
+            apps_path, project = self._where(app)
+            code = snippet.distribute_snippet(apps_path, project, request)
+            path, outcome = await self._execute(ctx, app, "get_distrib", code, None)
+            plan_path = self.plan_file(app)
+            plan = json.loads(plan_path.read_text("utf-8")) if plan_path.is_file() else None
+            return {"backend": self.name, "plan_path": str(plan_path), "plan": plan, "snippet": str(path),
+                    "agilab_result": outcome.result}
+
+        return Operation("distribute", app.name, body, detail="AGILab")
+
+    def run(self, app: AppProject, request: RunRequest | None = None) -> Operation:
+        request = request or self.request(app)
+        if request.benchmark_modes is not None:
+            return self.benchmark(app, request.benchmark_modes, request)
+        mode = int(request.mode)  # type: ignore[arg-type]
+
+        async def body(ctx: OperationContext) -> dict[str, Any]:
+            return await self._run_once(ctx, app, request, mode)
+
+        return Operation("run", app.name, body, detail=f"AGILab mode {mode}")
+
+    async def _run_once(self, ctx: OperationContext, app: AppProject, request: RunRequest, mode: int,
+                        parent: Any = None) -> dict[str, Any]:
+        from ...records import app_record, recording
+
+        settings = self.engine.settings(app)
+        record = app_record(self.workspace, app, kind="benchmark-mode" if parent else "run", settings=settings,
+                            parent=parent, venv=self._worker_venv(app))
+        out_dir = self.output_dir(app, request, mode)
+        async with recording(record, ctx):
+            record.note(backend=self.name, mode=mode, args={**request.params, **{k: v for k, v in (
+                ("data_in", request.data_in), ("data_out", request.data_out)) if v is not None}})
+            record.write_spec(json.loads(request.to_json()))
+            apps_path, project = self._where(app)
+            code = snippet.run_snippet(apps_path, project, request)
+            started = time.time()
+            try:
+                path, outcome = await self._execute(ctx, app, "run", code, mode)
+            except AgilabError as exc:
+                await record.finish("failed", error=str(exc), partial_from=out_dir)
+                raise
+            token, agilab_seconds = parse_run_result(outcome.result)
+            outputs = sorted(str(p) for p in out_dir.glob("*") if p.is_file() and p.stat().st_mtime >= started - 1)
+            reduce_files = sorted(out_dir.glob("reduce_summary_worker_*.json"))
+            reduce_path = str(reduce_files[-1]) if reduce_files else None
+            reduce = json.loads(Path(reduce_path).read_text("utf-8")) if reduce_path else None
+            plan_path = self.plan_file(app)
+            if plan_path.is_file():
+                record.write_plan(json.loads(plan_path.read_text("utf-8")))
+            record.note(token=token, agilab_seconds=agilab_seconds, snippet=str(path))
+            manifest = await record.finish(
+                "completed", outputs=[p for p in outputs if not p.endswith(".json")], output_base=out_dir,
+                reduce=reduce, reduce_path=reduce_path)
+        return {
+            "backend": self.name, "mode": mode, "label": mode_label(mode), "token": token or "",
+            "seconds": outcome.seconds, "agilab_seconds": agilab_seconds, "work_seconds": agilab_seconds,
+            "output_dir": str(out_dir), "outputs": [p for p in outputs if not p.endswith(".json")],
+            "reduce": reduce, "reduce_path": reduce_path, "plan_path": str(plan_path), "snippet": str(path),
+            "manifest": str(record.dir / "run_manifest.json") if record.enabled else str(record.log_dir),
+            "run_id": record.run_id, "agilab_result": outcome.result, "leftovers": outcome.leftovers,
+            "record": (manifest or {}).get("record", {}).get("status"),
+        }
+
+    def benchmark(self, app: AppProject, modes: list[int], request: RunRequest | None = None) -> Operation:
+        modes = [validate_mode(m) for m in modes]
+        base = request or self.request(app)
+
+        async def body(ctx: OperationContext) -> dict[str, Any]:
+            from ...benchmark import read_benchmark
+            from ...records import app_record, recording
+
+            record = app_record(self.workspace, app, kind="benchmark", settings=self.engine.settings(app))
+            async with recording(record, ctx):
+                record.note(backend=self.name, modes=modes)
+                apps_path, project = self._where(app)
+                code = snippet.run_snippet(apps_path, project, base.with_execution(mode=list(modes)))
+                dask = DASK_MODE if any(m & DASK_MODE for m in modes) else 0
+                path, outcome = await self._execute(ctx, app, "run", code, dask or None)
+                table = read_benchmark(paths.benchmark_file()) or {}
+            return {"backend": self.name, "benchmark": table, "path": str(paths.benchmark_file()),
+                    "runs": {}, "snippet": str(path), "seconds": outcome.seconds, "run_id": record.run_id,
+                    "agilab_result": outcome.result}
+
+        return Operation("benchmark", app.name, body, detail="AGILab " + ",".join(map(str, modes)))
+
+    def serve(self, app: AppProject, action: str, **options: Any) -> Operation:
+        if action not in {"start", "stop", "status", "health"}:
+            raise AgilabError(f"serve action must be start, stop, status or health, not {action!r}")
+        request = self.request(app)
+        mode = request.mode if isinstance(request.mode, int) else 0
+        if not mode & DASK_MODE:
+            request = request.with_execution(mode=mode | DASK_MODE)
+
+        async def body(ctx: OperationContext) -> dict[str, Any]:
+            from ...records import app_record, recording
+
+            kind = {"start": "service-start", "stop": "service-stop"}.get(action)
+            apps_path, project = self._where(app)
+            code = snippet.serve_snippet(apps_path, project, request, action)
+            if kind is None:
+                _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE)
+                return {"backend": self.name, "action": action, "agilab_result": outcome.result}
+            record = app_record(self.workspace, app, kind=kind, settings=self.engine.settings(app))
+            async with recording(record, ctx):
+                _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE)
+            return {"backend": self.name, "action": action, "agilab_result": outcome.result,
+                    "run_id": record.run_id}
+
+        return Operation("serve", app.name, body, detail=f"AGILab {action}")
+
+    # --- what ORCHESTRATE and ANALYSIS read -----------------------------------------------------
+    def latest_output(self, app: AppProject) -> Path | None:
+        request = self.request(app)
+        folders = [self.output_dir(app, request, 0), self.output_dir(app, request, DASK_MODE)]
+        files = [p for folder in folders if folder.is_dir() for p in folder.glob("*")
+                 if p.suffix in (".parquet", ".csv") and p.is_file()]
+        return max(files, key=lambda p: (p.stat().st_mtime, p.name)) if files else None
+
+    def load_benchmark(self) -> dict[str, Any] | None:
+        from ...benchmark import read_benchmark
+
+        return read_benchmark(paths.benchmark_file())
+
+    def install_status(self, app: AppProject, mode: int = 0) -> Any:
+        from ...install import InstallStatus
+
+        wenv = paths.wenv_dir(app.target)
+        if not (wenv / ".venv" / "bin" / "python").exists():
+            return InstallStatus(False, False, f"{app.name} is not installed: run INSTALL first (AGI.install)")
+        cython = any(wenv.glob("*_cy*.so")) or any(wenv.glob("**/*_cy*.so"))
+        if mode & 2 and not cython:
+            return InstallStatus(True, False, "the cython mode needs INSTALL with the cython toggle on")
+        return InstallStatus(True, cython, "")
+
+    def args_schema(self, app: AppProject, values: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``{"has_model", "schema", "defaults", "values", "errors", "model"}`` from the app's pydantic model,
+        imported by the AGILab Python (never by ours)."""
+        import subprocess
+
+        install, _ = health.blocking(self.workspace)
+        if values is None:
+            values = self.engine.settings(app).args
+        from .runner import child_env
+
+        try:
+            done = subprocess.run([str(install.python), "-c", snippet.ARGS_SCHEMA_SCRIPT, str(app.src_dir), app.target],
+                                  input=json.dumps(values, default=str), capture_output=True, text=True,
+                                  timeout=120, check=False, env=child_env(install, "schema"), cwd=str(app.path))
+        except subprocess.TimeoutExpired as exc:
+            raise AgilabError(f"{app.name}: loading its args model in {install.python} timed out") from exc
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode != 0 or not lines:
+            tail = [line for line in done.stderr.splitlines() if line.strip()]
+            raise AgilabError(f"{app.name}: cannot load its args model in {install.python}: "
+                              f"{tail[-1] if tail else f'exit code {done.returncode}'}")
+        return json.loads(lines[-1])
+
+    def validate_args(self, app: AppProject, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` if the app's model accepts them; else a SettingsError naming the file and key."""
+        from ...errors import SettingsError
+
+        reply = self.args_schema(app, values)
+        errors = reply.get("errors") or []
+        if errors:
+            first = errors[0]
+            key = ".".join(["args", *map(str, first.get("loc") or [])])
+            message = first.get("msg") or "invalid value"
+            if first.get("type") == "extra_forbidden":
+                message = "unknown key (not accepted by the app's argument model)"
+            raise SettingsError(paths.settings_file(app.name), message, key=key)
+        return dict(values)
