@@ -9,6 +9,8 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
+from workers.lifeline import preexec as _die_with_us
+
 LineSink = Callable[[str, str], Awaitable[None] | None]
 """Receives (source, line) for every line a child prints; source is 'stdout' or 'stderr'."""
 
@@ -46,6 +48,8 @@ class ChildProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
+            # The child dies with us even if we are SIGKILLed and cannot kill its group ourselves.
+            preexec_fn=_die_with_us(),
             limit=1 << 22,
         )
         if self.stdin_data is not None and self.process.stdin:

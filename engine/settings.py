@@ -84,6 +84,8 @@ class ClusterSettings(BaseModel):
     """Interpreter uv builds the remote worker environments from."""
     data_transfer: Literal["auto", "shared", "dask"] = "auto"
     """How partitions reach Dask workers: a shared folder, or through Dask itself (no sshfs needed)."""
+    worker_loss_timeout: float = Field(30.0, gt=0, le=86400)
+    """Seconds a Dask run waits for a worker to (re)join once every worker is lost, then fails."""
     workers: dict[str, int] = Field(default_factory=lambda: {"127.0.0.1": 2})
     service_health: ServiceHealth = Field(default_factory=ServiceHealth)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .lifeline import set_parent_death_signal
 from .reduce import ReduceContract, ReducePartial, artifact_filename, write_artifact
 
 POOL_BIT = 1
@@ -91,7 +93,7 @@ class BaseWorker:
         workers = self.context.pool_workers or (os.cpu_count() or 1)
         if kind == "thread":
             return ThreadPoolExecutor(max_workers=workers), False
-        spec = (type(self).__module__, type(self).__qualname__, asdict(self.context))
+        spec = (type(self).__module__, type(self).__qualname__, asdict(self.context), os.getpid())
         return ProcessPoolExecutor(max_workers=workers, initializer=_pool_initializer, initargs=spec), True
 
     def works(self, chunks: list[list[Any]], metadata: list[dict[str, Any]],
@@ -156,9 +158,11 @@ class BaseWorker:
 _POOL_WORKER: BaseWorker | None = None
 
 
-def _pool_initializer(module: str, qualname: str, context: dict[str, Any]) -> None:
+def _pool_initializer(module: str, qualname: str, context: dict[str, Any], parent: int | None = None) -> None:
     """Build this pool process's own worker instance once (AGILab's ``pool_init``)."""
     global _POOL_WORKER
+    # A pool process must not outlive the runner or Dask worker that owns the pool, however it dies.
+    set_parent_death_signal(signal.SIGKILL, parent)
     cls = getattr(importlib.import_module(module), qualname)
     _POOL_WORKER = cls(WorkerContext(**context))
     _POOL_WORKER.pool_init({"pid": os.getpid()})

@@ -14,6 +14,8 @@ import sys
 import sysconfig
 from pathlib import Path
 
+from workers.lifeline import guard_group
+
 
 class CythonBuildError(RuntimeError):
     """The extension could not be built; the message says why and how to fix it."""
@@ -86,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", required=True)
     parser.add_argument("--out", required=True, type=Path)
     options = parser.parse_args(argv)
+    # gcc is started by setuptools, out of our reach: if whoever runs the build dies, take it down.
+    guard_group()
     try:
         build(options.package_dir, options.module, options.out)
     except CythonBuildError as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .base_worker import WorkerContext, ensure_on_path
+from .lifeline import watch_parent
 from .loader import load_worker_class
 from .protocol import emit
 from .reduce import ReducePartial, write_artifact
@@ -124,11 +125,16 @@ def run_local(spec: dict[str, Any]) -> list[dict[str, Any]]:
     return reports
 
 
+class WorkersLost(RuntimeError):
+    """Every Dask worker died and none joined within the allowed time."""
+
+
 def run_dask(spec: dict[str, Any], scheduler: str) -> list[dict[str, Any]]:
-    from distributed import Client, as_completed
+    from distributed import Client, wait
 
     plan = spec["plan"]
     labels = plan["worker_slots"]
+    timeout = float(spec.get("worker_loss_timeout", 30))
     with Client(scheduler, timeout=60) as client:
         client.wait_for_workers(len(labels), timeout=120)
         by_name = {str(info.get("name")): address for address, info in client.scheduler_info(n_workers=-1)["workers"].items()}
@@ -146,18 +152,52 @@ def run_dask(spec: dict[str, Any], scheduler: str) -> list[dict[str, Any]]:
         reports: list[dict[str, Any]] = [{}] * len(labels)
         total_items = sum(len(c) for slot in plan["work_plan"] for c in slot)
         done = 0
-        for future in as_completed(futures):
-            report = future.result()
-            if ship:
-                report = land_outputs(report, spec["data_out"])
-            reports[futures[future]] = report
-            done += report["items"]
-            emit("progress", {"done": done, "total": total_items, "step": report["slot"]})
+        known = {address: name for name, address in by_name.items()}
+        lost: set[str] = set()
+        alone_since: float | None = None
+        pending = set(futures)
+        # Polled rather than as_completed(): Dask waits forever for a worker when all are gone.
+        while pending:
+            finished, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+            for future in finished:
+                report = future.result()
+                if ship:
+                    report = land_outputs(report, spec["data_out"])
+                reports[futures[future]] = report
+                done += report["items"]
+                emit("progress", {"done": done, "total": total_items, "step": report["slot"]})
+            if not pending:
+                break
+            live = {address: str(info.get("name")) for address, info in
+                    client.scheduler_info(n_workers=-1)["workers"].items()}
+            for address, name in known.items():
+                if address not in live and address not in lost:
+                    lost.add(address)
+                    emit("worker_lost", {"name": name, "address": address, "remaining": len(live)})
+            known.update(live)
+            if live:
+                alone_since = None
+                continue
+            alone_since = alone_since or time.monotonic()
+            if time.monotonic() - alone_since >= timeout:
+                names = ", ".join(sorted(known[a] for a in lost))
+                raise WorkersLost(f"every Dask worker was lost ({names}) and none joined within {timeout:g} s "
+                                  f"(cluster.worker_loss_timeout); {len(pending)} of {len(futures)} slot(s) unfinished")
     return reports
+
+
+def _kept_outputs(data_out: str) -> list[str]:
+    """Output files already written when a run fails: they are kept, so they are listed."""
+    folder = Path(data_out)
+    if not folder.is_dir():
+        return []
+    return sorted(str(p) for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    # The engine also sets a parent-death signal; the watchdog covers systems without one.
+    watch_parent()
     spec = json.loads(Path(args[0]).read_text("utf-8"))
     for folder in spec.get("src_paths", []):
         ensure_on_path(folder)
@@ -168,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         reduce_dict, reduce_path = _merge(spec, reports)
     except Exception as exc:
         traceback.print_exc()
-        emit("error", {"error": f"{type(exc).__name__}: {exc}"})
+        emit("error", {"error": f"{type(exc).__name__}: {exc}", "partial_outputs": _kept_outputs(spec["data_out"])})
         return 1
     emit("result", {
         "work_seconds": round(time.perf_counter() - started, 4),
