@@ -172,6 +172,18 @@ class Engine:
 
         return resolve_index_access(index_settings(self.settings(app).cluster))
 
+    def set_ssh_password(self, password: str | None) -> None:
+        """Hold the SSH password for this workspace's hosts in memory only (never written anywhere)."""
+        from .ssh.credentials import remember_password
+
+        remember_password(self.workspace.root, password)
+
+    def index_access(self, app: str | AppProject) -> Any:
+        """The effective ``[cluster.index]`` for the hosts (blanks derived from this machine), for display."""
+        from .index_access import index_settings, resolve_index_access
+
+        return resolve_index_access(index_settings(self.settings(app).cluster))
+
     def install_status(self, app: str | AppProject, mode: int = 0) -> InstallStatus:
         app = self.app(app)
         if not is_native(app):

@@ -1,9 +1,12 @@
 """Remote install: the same worker environment as the local one, built on each worker host over SSH.
 
-Hosts are installed concurrently; one failing host (unreachable, refused key, failed step) fails with
-its own reason while the others go on, and the install as a whole is then reported failed. Nothing
-needs internet on the hosts: uv is shipped when missing, and packages come from uv's cache
-(``--offline``) before the index is tried.
+Hosts are installed concurrently; one failing host (unreachable, refused key, no suitable Python,
+disk full, failed step) fails with its own reason while the others go on, and the install as a whole
+is then reported failed. A host needs nothing of ours beforehand: uv is shipped (sha256 checked),
+a Python of the controller's minor version is picked on the host, and packages come from the host's
+uv cache, else from the index (reached with the TLS trust, proxies and index URLs of
+``[cluster.index]``), else, when the host cannot reach any index, from wheels pushed from here.
+A second install only sends what changed.
 """
 
 from __future__ import annotations
@@ -12,12 +15,23 @@ import asyncio
 import shlex
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from .errors import InstallError
-from .install import worker_dependencies
+from .index_access import IndexAccess, index_settings, redact, resolve_index_access
+from .install import worker_dependencies, worker_env
 from .modes import CYTHON_MODE
 from .operation import OperationContext
+from .remote_host_prep import (
+    check_disk,
+    choose_python,
+    disk_note,
+    ensure_uv,
+    index_reachable,
+    ship_index_access,
+    tree_mb,
+)
 from .settings import ClusterSettings
 from .workspace import REPO_ROOT, AppProject, Workspace
 
@@ -34,11 +48,29 @@ class HostInstall:
     reason: str = ""
     seconds: float = 0.0
     wenv: str = ""
+    python: str = ""
+    packages_from: str = ""
+    """``cache``, ``index`` or ``wheels pushed`` (air-gapped)."""
+    files_sent: int = 0
     steps_done: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {"host": self.host, "status": self.status, "step": self.step, "reason": self.reason,
-                "seconds": self.seconds, "wenv": self.wenv}
+                "seconds": self.seconds, "wenv": self.wenv, "python": self.python,
+                "packages_from": self.packages_from, "files_sent": self.files_sent}
+
+
+@dataclass
+class InstallPlan:
+    """What every host gets, worked out once on this machine."""
+
+    app: AppProject
+    cluster: ClusterSettings
+    modes_enabled: int
+    access: IndexAccess
+    need_mb: int
+    wheelhouse_root: Path
+    wheel_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 def remote_root(cluster: ClusterSettings, host: str) -> str:
@@ -52,28 +84,49 @@ def remote_wenv(root_dir: str, app: AppProject) -> str:
 
 
 _SKIP = {"__pycache__", "build", ".venv"}
+q = shlex.quote
 
 
-async def _put_files(host: Any, pairs: list[tuple[str, str]]) -> None:
-    """SFTP-copy files, creating remote folders; compiled leftovers are never shipped."""
-    import asyncssh
-
-    try:
-        async with host.conn.start_sftp_client() as sftp:
-            for local, remote in pairs:
-                await sftp.makedirs(remote.rsplit("/", 1)[0], exist_ok=True)
-                await sftp.put(local, remote, preserve=True)
-    except (asyncssh.Error, OSError) as exc:
-        raise InstallError(f"{host.label}: shipping files failed: {exc}") from exc
-
-
-def _tree_pairs(source: Any, remote: str) -> list[tuple[str, str]]:
-    pairs = []
+def _tree_files(source: Path) -> dict[str, Path]:
+    """Relative path -> file of a source tree, compiled leftovers excluded."""
+    files = {}
     for path in sorted(source.rglob("*")):
         parts = path.relative_to(source).parts
         if path.is_file() and not _SKIP.intersection(parts) and path.suffix not in (".so", ".pyc", ".c"):
-            pairs.append((str(path), f"{remote}/{'/'.join(parts)}"))
-    return pairs
+            files["/".join(parts)] = path
+    return files
+
+
+async def sync_tree(host: Any, source: Path, remote: str) -> int:
+    """Make ``remote`` hold exactly ``source``'s files, sending only those whose size or mtime differ."""
+    import asyncssh
+
+    listing = await host.run(f"mkdir -p {q(remote)} && cd {q(remote)} && find . -type f -not -path '*/__pycache__/*' "
+                             "-printf '%P\\t%s\\t%T@\\n'", timeout=120)
+    present: dict[str, tuple[int, int]] = {}
+    for line in listing.stdout.splitlines():
+        name, _, rest = line.partition("\t")
+        size, _, mtime = rest.partition("\t")
+        if size.isdigit():
+            present[name] = (int(size), int(float(mtime or 0)))
+    files = _tree_files(source)
+    sent = 0
+    try:
+        async with host.conn.start_sftp_client() as sftp:
+            for rel, path in files.items():
+                stat = path.stat()
+                if present.get(rel) == (stat.st_size, int(stat.st_mtime)):
+                    continue
+                target = f"{remote}/{rel}"
+                await sftp.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
+                await sftp.put(str(path), target, preserve=True)
+                sent += 1
+    except (asyncssh.Error, OSError) as exc:
+        raise InstallError(f"{host.label}: shipping {source.name} to {remote} failed: {exc}") from exc
+    stale = [rel for rel in present if rel not in files]
+    if stale:
+        await host.run(f"cd {q(remote)} && rm -f " + " ".join(q(r) for r in stale), timeout=120)
+    return sent
 
 
 async def _expand_home(host: Any, path: str) -> str:
@@ -83,57 +136,70 @@ async def _expand_home(host: Any, path: str) -> str:
     return result.stdout.strip() + path[1:]
 
 
-async def install_host(ctx: OperationContext, host: Any, app: AppProject, cluster: ClusterSettings,
-                       modes_enabled: int, record: HostInstall) -> None:
-    """Ship, create the venv with uv, install, build Cython, preflight: every line prefixed by the host."""
+async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall) -> None:
+    """Disk, Python, uv, sources, index access, venv, packages, bytecode, Cython, preflight: each line tagged by host."""
     started = time.perf_counter()
     label = host.label
+    app, cluster = plan.app, plan.cluster
+
+    async def log(line: str) -> None:
+        await ctx.log(line, label)
 
     async def sink(_host: str, line: str) -> None:
         await ctx.log(line, label)
 
-    async def step(name: str, command: str) -> None:
+    async def step(name: str, command: str, shown: str | None = None) -> None:
         record.step = name
-        await ctx.log(f"$ {command}", label)
+        await ctx.log(f"$ {shown or command}", label)
         code = await asyncio.wait_for(host.stream(command, sink), STEP_TIMEOUT)
         if code != 0:
-            raise InstallError(f"{label}: step '{name}' failed with exit code {code}")
+            raise InstallError(f"{label}: step '{name}' failed with exit code {code}{await disk_note(host, root)}")
         record.steps_done.append(name)
 
+    record.step = "home"
     root = await _expand_home(host, remote_root(cluster, label))
     wenv = remote_wenv(root, app)
     record.wenv = wenv
     python = f"{wenv}/.venv/bin/python"
-    q = shlex.quote
+    record.step = "disk"
+    fresh = (await host.run(f"test -x {q(python)}", timeout=30)).exit_status != 0
+    await check_disk(host, root, plan.need_mb if fresh else 64)
+    record.step = "python"
+    base = await choose_python(host, cluster.remote_python)
+    record.python = f"{base.path} ({base.tag})"
+    await log(f"python: {base.path} (Python {base.tag}, {base.machine}, glibc "
+              f"{'.'.join(map(str, base.glibc)) if base.glibc else 'unknown'})")
     record.step = "uv"
-    # A uv that answers --version, not just a name on PATH (a pyenv shim without pyenv fails with 127).
-    probe = await host.run(f"for c in {q(root)}/bin/uv uv; do \"$c\" --version >/dev/null 2>&1 && "
-                           "{ command -v \"$c\"; break; }; done; true", timeout=30)
-    uv = (probe.stdout.strip().splitlines() or [""])[-1]
-    if not uv:
-        from uv import find_uv_bin
-
-        await ctx.log("uv not found on the host: shipping it", label)
-        await _put_files(host, [(find_uv_bin(), f"{root}/bin/uv")])
-        await host.run(f"chmod +x {q(root)}/bin/uv", check=True, timeout=30)
-        uv = f"{root}/bin/uv"
-    record.step = "ship sources"
-    await host.run(f"rm -rf {q(wenv)}/src && mkdir -p {q(wenv)}/src", check=True, timeout=60)
-    for source, name in ((REPO_ROOT / "workers", "workers"), (app.worker_dir, app.worker_package)):
-        pairs = _tree_pairs(source, f"{wenv}/src/{name}")
-        await _put_files(host, pairs)
-        await ctx.log(f"shipped {len(pairs)} file(s) of {name}", label)
-    env = "UV_PYTHON_DOWNLOADS=never"
-    await step("create venv", f"test -x {q(python)} || {env} {q(uv)} venv --python {q(cluster.remote_python)} {q(wenv)}/.venv")
-    deps = " ".join(q(d) for d in worker_dependencies(app))
-    install = f"{env} {q(uv)} pip install --compile-bytecode --python {q(python)}"
-    await step("install dependencies", f"{install} --offline {deps} || {install} {deps}")
+    try:
+        uv = await ensure_uv(host, root, log)
+        record.step = "ship sources"
+        for source, name in ((REPO_ROOT / "workers", "workers"), (app.worker_dir, app.worker_package)):
+            sent = await sync_tree(host, source, f"{wenv}/src/{name}")
+            record.files_sent += sent
+            await log(f"{name}: {sent} changed file(s) sent")
+        record.step = "index access"
+        env_file = await ship_index_access(host, root, plan.access, log)
+    except InstallError as exc:
+        raise InstallError(f"{exc}{await disk_note(host, root)}") from exc
+    prefix = f". {q(env_file)} && UV_PYTHON_DOWNLOADS=never"
+    await step("create venv", f"test -x {q(python)} || {{ {prefix} {q(uv)} venv --python {q(base.path)} {q(wenv)}/.venv; }}")
+    deps = worker_dependencies(app)
+    install = f"{prefix} {q(uv)} pip install --compile-bytecode --python {q(python)}"
+    record.step = "install dependencies"
+    cached = await host.run(f"{install} --offline --quiet {' '.join(q(d) for d in deps)}", timeout=STEP_TIMEOUT)
+    if cached.exit_status == 0:
+        record.packages_from = "cache"
+        await log("dependencies: satisfied from the host's environment and uv cache (offline)")
+        record.steps_done.append("install dependencies")
+    else:
+        await install_packages(ctx, host, plan, record, base, uv, install, deps, env_file, root, step, log)
     await step("compile sources", f"{q(python)} -m compileall -q {q(wenv)}/src")
     link = ("import sysconfig,sys; p=sysconfig.get_path('purelib'); "
             "open(p+'/agilab_worker_src.pth','w').write(sys.argv[1]+chr(10))")
     await step("link sources", f"{q(python)} -c {q(link)} {q(wenv)}/src")
     imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
-    if modes_enabled & CYTHON_MODE:
+    if plan.modes_enabled & CYTHON_MODE:
+        await check_build_tools(host, python)
         await step("cython build", f"cd {q(wenv)} && {q(python)} -m workers.cython_build --package-dir "
                                    f"{q(wenv)}/src/{app.worker_package} --module {app.worker_package} --out {q(wenv)}/src")
         imports.append(f"{app.worker_package}_cy")
@@ -144,11 +210,73 @@ async def install_host(ctx: OperationContext, host: Any, app: AppProject, cluste
     record.seconds = round(time.perf_counter() - started, 3)
 
 
+async def install_packages(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall, base: Any,
+                           uv: str, install: str, deps: list[str], env_file: str, root: str, step: Any,
+                           log: Any) -> None:
+    """From the index when the host reaches it, else (``wheels`` auto/always) from wheels pushed from here."""
+    access = plan.access
+    use_wheels = access.wheels == "always"
+    if not use_wheels:
+        ok, why = await index_reachable(host, base.path, env_file, access.probe_url())
+        if not ok:
+            where = redact(access.probe_url())
+            if access.wheels == "never":
+                raise InstallError(f"{host.label}: cannot reach the package index {where} ({why}); fix "
+                                   "[cluster.index] (url, proxies, ca_file) or set wheels = 'auto' to push wheels")
+            await log(f"index {where} unreachable from the host ({why}): pushing wheels from this machine")
+            use_wheels = True
+    if not use_wheels:
+        record.packages_from = "index"
+        await step("install dependencies", f"{install} {' '.join(q(d) for d in deps)}")
+        return
+    from .install import _uv
+    from .wheelhouse import build_wheelhouse, push_wheels
+
+    record.step = "wheelhouse"
+    async with plan.wheel_lock:  # hosts of the same platform share one download
+        folder, compiled = await build_wheelhouse(ctx, plan.wheelhouse_root, deps, base, _uv())
+    record.step = "push wheels"
+    try:
+        sent, kept = await push_wheels(host, folder, compiled, f"{root}/wheelhouse")
+    except InstallError as exc:
+        raise InstallError(f"{exc}{await disk_note(host, root)}") from exc
+    await log(f"wheels: {sent} sent over SFTP, {kept} already on the host")
+    record.packages_from = "wheels pushed"
+    await step("install dependencies", f"{install} --offline --no-index --find-links {q(root)}/wheelhouse "
+                                       f"-r {q(root)}/wheelhouse/requirements.txt")
+
+
+async def check_build_tools(host: Any, python: str) -> None:
+    """The Cython build needs a C compiler and the Python headers on the host: say which is missing."""
+    probe = ("import os,shutil,sys,sysconfig; cc=(os.environ.get('CC') or sysconfig.get_config_var('CC') or 'cc').split()[0]; "
+             "c=[p for p in (cc,'cc','gcc','clang') if shutil.which(p)]; "
+             "h=os.path.exists(os.path.join(sysconfig.get_paths()['include'],'Python.h')); "
+             "print('cc' if c else 'nocc', 'h' if h else 'noh', '%d.%d' % sys.version_info[:2])")
+    result = await host.run(f"{q(python)} -c {q(probe)}", timeout=60)
+    words = result.stdout.split()
+    if "nocc" in words:
+        raise InstallError(f"{host.label}: the cython mode needs a C compiler on the host and none was found "
+                           "(tried $CC, cc, gcc, clang): install gcc there (apt-get install gcc)")
+    if "noh" in words:
+        version = words[-1] if words else "3"
+        raise InstallError(f"{host.label}: the cython mode needs the Python {version} headers (Python.h) on the "
+                           f"host: install them there (apt-get install python{version}-dev)")
+
+
 async def install_remote_hosts(ctx: OperationContext, workspace: Workspace, app: AppProject,
                                cluster: ClusterSettings, hosts: list[str], modes_enabled: int) -> dict[str, Any]:
     """Install on every host concurrently; raise InstallError naming each failed host after all finished."""
     from .ssh import SSHPool, pool_options
 
+    access = resolve_index_access(index_settings(cluster))
+    for note in access.notes:
+        await ctx.log(f"index: {note}", "engine")
+    for name, value, origin in access.rows():
+        await ctx.log(f"index: {name} = {value} ({origin})", "engine")
+    local_venv = worker_env(workspace, app).venv
+    # The host's env ends up about the size of this one; uv and some slack come on top.
+    need_mb = (await asyncio.to_thread(tree_mb, local_venv) if local_venv.is_dir() else 400) + 120
+    plan = InstallPlan(app, cluster, modes_enabled, access, need_mb, workspace.root / "wheelhouse")
     records = {h: HostInstall(h) for h in hosts}
     pool = SSHPool(pool_options(workspace, cluster))
     try:
@@ -161,12 +289,14 @@ async def install_remote_hosts(ctx: OperationContext, workspace: Workspace, app:
         async def one(host: str) -> None:
             record = records[host]
             record.status = "running"
+            started = time.perf_counter()
             try:
-                await install_host(ctx, pool[host], app, cluster, modes_enabled, record)
-                await ctx.log("installed", host)
+                await install_host(ctx, pool[host], plan, record)
+                await ctx.log(f"installed in {record.seconds:.1f} s", host)
             except Exception as exc:  # each host fails on its own; the others go on
                 record.status = "failed"
                 record.reason = str(exc)
+                record.seconds = round(time.perf_counter() - started, 3)
                 await ctx.log(f"failed at '{record.step}': {exc}", host)
 
         await asyncio.gather(*(one(h) for h in hosts if records[h].status != "failed"))

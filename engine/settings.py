@@ -18,6 +18,7 @@ from tomlkit.toml_document import TOMLDocument
 
 from .atomic import atomic_write_text, content_digest, file_lock
 from .errors import FileChangedError, SettingsError
+from .index_access import IndexSettings
 from .modes import compute_mode, mode_label
 from .workspace import AppProject, Workspace
 
@@ -88,6 +89,8 @@ class ClusterSettings(BaseModel):
     """Seconds a Dask run waits for a worker to (re)join once every worker is lost, then fails."""
     workers: dict[str, int] = Field(default_factory=lambda: {"127.0.0.1": 2})
     service_health: ServiceHealth = Field(default_factory=ServiceHealth)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    """``[cluster.index]``: how worker hosts reach the package index (see engine/index_access.py)."""
 
     @field_validator("cython", "pool", "rapids", mode="before")
     @classmethod

@@ -70,6 +70,8 @@ class ConnectOptions:
     keepalive_interval: float = DEFAULT_KEEPALIVE_INTERVAL
     keepalive_count_max: int = DEFAULT_KEEPALIVE_COUNT_MAX
     password: str | None = field(default=None, repr=False)
+    use_keys: bool = True
+    """False for password logins: no key file, default key or agent is offered."""
     passphrase: str | None = field(default=None, repr=False)
 
     def config_files(self) -> list[str]:
@@ -101,7 +103,10 @@ class ConnectOptions:
             kwargs["username"] = user
         if spec.port is not None:
             kwargs["port"] = spec.port
-        if self.key_path:
+        if not self.use_keys:
+            kwargs["client_keys"] = None
+            kwargs["agent_path"] = None
+        elif self.key_path:
             kwargs["client_keys"] = [os.path.expanduser(self.key_path)]
         if self.passphrase is not None:
             kwargs["passphrase"] = self.passphrase

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .connection import RunResult, SSHHost
-from .errors import SSHError
+from .errors import AuthenticationError, SSHError
 from .known_hosts import workspace_known_hosts
 from .options import ConnectOptions, HostSpec
 
@@ -27,6 +27,15 @@ def pool_options(workspace: Workspace, cluster: ClusterSettings | None = None, *
     if cluster is not None:
         options.user = cluster.user or None
         options.key_path = cluster.ssh_key_path or None
+        if getattr(cluster, "auth_method", "ssh_key") == "password":
+            from .credentials import recall_password
+
+            options.password = password or recall_password(workspace.root)
+            if not options.password:
+                raise AuthenticationError(
+                    "all hosts", "[cluster] auth_method is 'password' but no SSH password was given: enter it "
+                    "when ORCHESTRATE asks, or pass --ask-password on the command line")
+            options.use_keys = False  # the password is what was asked for: no key or agent is tried
     if connect_timeout is not None:
         options.connect_timeout = connect_timeout
     return options
