@@ -61,7 +61,8 @@ def build_manager(workspace: Workspace, app: AppProject, settings: AppSettings,
                   overrides: dict[str, Any] | None = None) -> Any:
     """Instantiate the manager with validated args and data paths resolved under the data share."""
     values = {**settings.args, **(overrides or {})}
-    args = validate_args(app, values, source=settings.path if not overrides else None)
+    # Errors name the settings file even with overrides: that is where the user fixes a value.
+    args = validate_args(app, values, source=settings.path)
     data_in = workspace.resolve_data_path(getattr(args, "data_in", f"{app.target}/dataset"))
     data_out = workspace.resolve_data_path(getattr(args, "data_out", f"{app.target}/dataframe"))
     return manager_class(app)(args, data_in, data_out)

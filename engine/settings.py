@@ -13,13 +13,13 @@ from typing import Any, Literal
 
 import tomlkit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from tomlkit.exceptions import ParseError
 from tomlkit.toml_document import TOMLDocument
 
 from .atomic import atomic_write_text, content_digest, file_lock
 from .errors import FileChangedError, SettingsError
 from .index_access import IndexSettings
 from .modes import compute_mode, mode_label
+from .settings_read import check_settings_shape, parse_toml_text, read_text_once
 from .workspace import AppProject, Workspace
 
 SCHEMA = "agilab.app_settings.v1"
@@ -56,16 +56,16 @@ def validate_scheduler(value: str) -> str:
 class ServiceHealth(BaseModel):
     """SLA thresholds of the service-mode health gate."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     allow_idle: bool = False
     max_unhealthy: int = Field(0, ge=0)
     max_restart_rate: float = Field(0.25, ge=0.0)
 
 
 class ClusterSettings(BaseModel):
-    """The ``[cluster]`` table; unknown keys are kept."""
+    """The ``[cluster]`` table; unknown keys are kept, values of the wrong type are refused."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     verbose: int = Field(1, ge=0, le=3)
     cython: bool = False
     pool: bool = False
@@ -95,8 +95,12 @@ class ClusterSettings(BaseModel):
     @field_validator("cython", "pool", "rapids", mode="before")
     @classmethod
     def _int_flags(cls, value: Any) -> Any:
-        # AGILab reads these with int(), so 0/1 are as valid as false/true.
-        return bool(int(value)) if isinstance(value, int) and not isinstance(value, bool) else value
+        # AGILab reads these with int(), so 0/1 are as valid as false/true; nothing else is coerced.
+        if isinstance(value, int) and not isinstance(value, bool):
+            if value not in (0, 1):
+                raise ValueError(f"must be true/false (or 0/1), got {value}")
+            return bool(value)
+        return value
 
     @field_validator("scheduler")
     @classmethod
@@ -138,11 +142,8 @@ def _line_of_key(text: str, key: str) -> int | None:
 
 def parse_toml_file(path: Path) -> TOMLDocument:
     """Parse a TOML file, turning a syntax error into a :class:`SettingsError` with its line."""
-    text = path.read_text("utf-8")
-    try:
-        return tomlkit.parse(text)
-    except ParseError as exc:
-        raise SettingsError(path, f"invalid TOML: {exc}", line=exc.line) from exc
+    text, _ = read_text_once(path)
+    return parse_toml_text(path, text)
 
 
 def first_validation_error(path: Path, text: str, exc: ValidationError, prefix: str = "") -> SettingsError:
@@ -160,17 +161,21 @@ def first_validation_error(path: Path, text: str, exc: ValidationError, prefix: 
 class AppSettings:
     """The mutable per-user settings of one app, kept as a tomlkit document."""
 
-    def __init__(self, path: Path, document: TOMLDocument, digest: str | None):
+    def __init__(self, path: Path, document: TOMLDocument, digest: str | None, *, text: str | None = None):
         self.path = path
         self.document = document
         self._digest = digest
+        self._text = text
         self.cluster = self._validated_cluster(document)
 
     # --- loading -----------------------------------------------------------------------------
     @classmethod
     def load(cls, path: Path) -> AppSettings:
-        document = parse_toml_file(path)
-        return cls(path, document, content_digest(path))
+        # One read: the digest the save compares against is that of the bytes actually parsed.
+        text, digest = read_text_once(path)
+        document = parse_toml_text(path, text)
+        check_settings_shape(path, text, document)
+        return cls(path, document, digest, text=text)
 
     def _validated_cluster(self, document: TOMLDocument) -> ClusterSettings:
         raw = document.get("cluster", {})
@@ -178,7 +183,7 @@ class AppSettings:
         try:
             return ClusterSettings.model_validate(data)
         except ValidationError as exc:
-            text = self.path.read_text("utf-8") if self.path.exists() else tomlkit.dumps(document)
+            text = self._text or tomlkit.dumps(document)
             raise first_validation_error(self.path, text, exc, prefix="cluster") from exc
 
     # --- reading -----------------------------------------------------------------------------

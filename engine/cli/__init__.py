@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..errors import AgilabError
 
 # Each module exposes register(subparsers); missing optional groups are simply not offered.
-GROUP_MODULES = ("apps", "stages", "dag", "serve", "project", "assistant", "analysis", "notebook")
+GROUP_MODULES = ("apps", "stages", "dag", "serve", "project", "assistant", "analysis", "notebook", "runs", "settings")
 
 
 def build_parser() -> argparse.ArgumentParser:
