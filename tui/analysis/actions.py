@@ -14,8 +14,9 @@ from textual import on
 from tui.analysis.evidence import EvidencePanel
 from tui.analysis.explorer import Explorer
 from tui.analysis.plots import PlotPanel, draw
+from tui.analysis.records import RecordsPanel
 from tui.analysis.runs import RunsPanel
-from tui.messages import ActiveAppChanged, EngineCallDone
+from tui.messages import ActiveAppChanged, EngineCallDone, OperationDone
 from tui.page import PageView
 from tui.widgets.dialogs import PromptScreen, TextScreen
 
@@ -119,6 +120,8 @@ class AnalysisActions(PageView):
         """What the explorer shows: ``base_source`` or a sorted/filtered FrameSource."""
         self.sort: tuple[str, bool] | None = None
         self.server: Any = None
+        self.wanted: str | None = None
+        """A table asked for by another page (ORCHESTRATE's outputs) and not opened yet."""
 
     def _call(self, tag: str, fn: Any, *args: Any, **context: Any) -> None:
         self.app.call_engine(tag, fn, *args, reply_to=self, context=context)
@@ -126,11 +129,26 @@ class AnalysisActions(PageView):
     def reload(self) -> None:
         self._call("inventory", _inventory, self.app.engine)
         self._call("runs", _runs, self.app.engine)
+        self.query_one(RecordsPanel).reload()
 
     @on(ActiveAppChanged)
     def _active_changed(self, event: ActiveAppChanged) -> None:
         self.base_source = self.base_frame = self.shown = None
         self.reload()
+
+    @on(OperationDone)
+    def _work_done(self, done: OperationDone) -> None:
+        # Outputs, benchmark.json, evidence and MLflow runs may all have changed: re-read them, and
+        # re-open the table on screen since its file may have been rewritten.
+        if done.app == self.app.engine.active_app().name:
+            self._call("inventory", _inventory, self.app.engine)
+            self._call("runs", _runs, self.app.engine)
+
+    def open_path(self, path: str) -> None:
+        """Show ``path`` in the explorer (ORCHESTRATE's Run section sends its outputs here)."""
+        self.show_section("explorer")
+        self.wanted = path  # wins over a reload that was already on its way with the previous table
+        self._call("inventory", _inventory, self.app.engine, open=path)
 
     @on(EngineCallDone)
     def _engine_done(self, done: EngineCallDone) -> None:
@@ -155,7 +173,13 @@ class AnalysisActions(PageView):
 
     # --- explorer -------------------------------------------------------------------------------
     def _done_inventory(self, found: dict[str, Any], context: dict[str, Any]) -> None:
-        self.query_one(Explorer).set_entries(found["tables"])
+        explorer = self.query_one(Explorer)
+        wanted = context.get("open") or self.wanted
+        if wanted is None and self.base_source is not None:
+            wanted = str(self.base_source.path)
+        explorer.set_entries(found["tables"], choose=wanted)
+        if wanted is not None and wanted not in [str(e.path) for e in found["tables"]] and Path(wanted).exists():
+            self._call("open", _open, wanted)  # a table outside the listed folders
         self.query_one(EvidencePanel).set_entries(found["evidence"])
         self.show_benchmark(found.get("benchmark"), found.get("benchmark_error"))
 
@@ -166,9 +190,11 @@ class AnalysisActions(PageView):
 
     def _done_open(self, source: Any, context: dict[str, Any]) -> None:
         self.base_source = self.shown = source
+        if self.wanted == str(source.path):
+            self.wanted = None
         self.base_frame, self.sort = None, None
         self.query_one(Explorer).show_source(source, lambda: self._describe(source))
-        self.query_one(PlotPanel).set_columns(source.columns)
+        self.query_one(PlotPanel).set_columns(source.columns, source.path.name)
 
     def _describe(self, source: Any, note: str = "") -> str:
         rows = f"{source.row_count:,} rows" if source.row_count_known else "counting rows…"
@@ -269,9 +295,12 @@ class AnalysisActions(PageView):
         target.show_deltas(deltas)
 
     def mark(self, role: str) -> None:
-        """Mark the highlighted evidence file or MLflow run; with both marked, show their comparison."""
+        """Mark the highlighted evidence file or run (record or MLflow); with both marked, show their comparison."""
+        if self.current_section() == "records":
+            self.query_one(RecordsPanel).mark(role)
+            return
         if self.current_section() not in ("evidence", "runs"):
-            self.app.notify("b/c mark evidence files (Evidence) or runs (MLflow runs)", title="Nothing to mark")
+            self.app.notify("b/c mark evidence files (Evidence) or runs (Runs, MLflow)", title="Nothing to mark")
             return
         if self.current_section() == "runs":
             runs = self.query_one(RunsPanel)
@@ -281,6 +310,17 @@ class AnalysisActions(PageView):
         panel = self.query_one(EvidencePanel)
         if panel.mark(role):
             self._call("compare", _compare, panel.baseline, panel.candidate)
+
+    @on(RecordsPanel.OpenOutput)
+    def _open_output(self, event: RecordsPanel.OpenOutput) -> None:
+        from textual.widgets import Select
+
+        self.show_section("explorer")
+        select = self.query_one("#explorer-table", Select)
+        if event.path in [str(entry.path) for entry in self.query_one(Explorer).entries] and select.value != event.path:
+            select.value = event.path  # opens it, and the chooser names what is shown
+        else:
+            self._table_chosen(Explorer.TableChosen(event.path))
 
     # --- MLflow --------------------------------------------------------------------------------
     def _done_runs(self, rows: list[Any], context: dict[str, Any]) -> None:

@@ -27,9 +27,14 @@ if TYPE_CHECKING:
 
 
 def _table(*columns: str, ratios: tuple[int, ...] | None = None) -> Table:
+    """Columns share the width by ``ratios``; a ratio of 0 is a one-character marker column."""
     table = Table(expand=True, box=None, header_style="bold", pad_edge=False)
     for index, column in enumerate(columns):
-        table.add_column(column, ratio=(ratios or (1,) * len(columns))[index], overflow="fold")
+        ratio = (ratios or (1,) * len(columns))[index]
+        if ratio:
+            table.add_column(column, ratio=ratio, overflow="fold")
+        else:
+            table.add_column(column, width=1, no_wrap=True)
     return table
 
 
@@ -53,15 +58,13 @@ def args_section(rows: list[dict[str, Any]]) -> Group:
     table = _table("arg", "A", "B", ratios=(2, 3, 3))
     for row in changed:
         table.add_row(str(row.get("key")), _value(row.get("a")), Text(_value(row.get("b")), style="bold yellow"))
-    same = len(rows) - len(changed)
-    return Group(_title("args changed", len(changed)), table,
-                 Text(f"{same} other args identical", style="dim") if same else "", "")
+    return Group(_title("args changed", len(changed)), table, "")
 
 
-def execution_section(rows: list[dict[str, Any]]) -> Group | str:
+def execution_section(rows: list[dict[str, Any]]) -> Group:
     """Kind, mode, token, hosts or status when they differ (nothing shown when they are the same)."""
     if not rows:
-        return ""
+        return Group()
     table = _table("", "A", "B", ratios=(2, 3, 3))
     for row in rows:
         table.add_row(str(row.get("key")), _value(row.get("a")), Text(_value(row.get("b")), style="bold yellow"))
@@ -75,7 +78,7 @@ def sources_section(fingerprint: dict[str, Any]) -> Group:
         digest = fingerprint.get("a")
         return Group(_title("app sources"), Text(f"identical{f' (digest {digest[:12]})' if digest else ''}",
                                                  style="dim"), "")
-    table = _table("", "file", ratios=(1, 12))
+    table = _table("", "file", ratios=(0, 12))
     for row in files:
         a, b = row.get("a"), row.get("b")
         marker, style = ("+", "green") if a is None else ("-", "red") if b is None else ("~", "yellow")
@@ -134,7 +137,7 @@ def files_section(title: str, diff: dict[str, Any], *, rows: bool, redact: Calla
         note = f"identical ({same_count} files)" if same_count is not None else "identical"
         return Group(_title(title), Text(note, style="dim"), "")
     columns = ("", "file", "rows A", "rows B") if rows else ("", "file", "size A", "size B")
-    table = _table(*columns, ratios=(1, 6, 2, 2))
+    table = _table(*columns, ratios=(0, 8, 2, 2))
     for marker, style, items in (("+", "green", added), ("-", "red", removed), ("~", "yellow", changed)):
         for item in items:
             a, b = _sides(item, "rows" if rows else "size", marker)
@@ -159,7 +162,7 @@ def _sides(item: Any, field: str, marker: str) -> tuple[str, str]:
 
 
 def header(comparison: dict[str, Any], a: RunSummary | None, b: RunSummary | None) -> Table:
-    table = _table("", "run", "when (UTC)", "kind", "mode", "status", "s", ratios=(1, 3, 3, 2, 1, 2, 1))
+    table = _table("", "run", "when (UTC)", "kind", "mode", "status", "s", ratios=(0, 2, 3, 2, 1, 2, 1))
     for letter, run, key in (("A", a, "a"), ("B", b, "b")):
         if run is not None:
             table.add_row(letter, short_id(run.run_id), when(run.started), run.kind,

@@ -70,7 +70,7 @@ def _output_state(path: str, sha256: str | None) -> str:
 
 # --- formatting ------------------------------------------------------------------------------------
 def number(value: Any) -> str:
-    """Numbers as the table and comparison show them: 4 significant digits, thousands kept whole."""
+    """Numbers as the table and comparison show them: whole numbers with separators, else 6 digits."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -78,7 +78,9 @@ def number(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 10_000 else f"{value:.4g}"
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:,.0f}"
+        return f"{value:,.0f}" if abs(value) >= 100_000 else f"{value:.6g}"
     return str(value)
 
 
@@ -179,23 +181,19 @@ def detail_table(manifest: dict[str, Any], summary: RunSummary | None, redact: C
 
 
 def verdict_text(result: dict[str, Any]) -> Text:
-    """``identical ✓`` or the outputs that differ, from a rerun's result."""
-    new_id = result.get("new_run_id") or ""
+    """``identical ✓`` or the outputs that differ (and how), from a rerun's result."""
+    new_id = short_id(result.get("new_run_id") or "")
+    outputs = result.get("outputs") or {}
+    forced = " (forced)" if result.get("forced") else ""
     if result.get("identical"):
-        count = result.get("compared")
-        counted = f" ({count} outputs, hash by hash)" if isinstance(count, int) else " (hash by hash)"
-        return Text(f"rerun {new_id}: identical ✓{counted}", style="bold green")
-    names = [_difference_name(d) for d in result.get("differences") or []]
+        count = len(outputs.get("same") or [])
+        return Text(f"rerun {new_id}{forced}: identical ✓ ({count} outputs, sha256 by sha256)", style="bold green")
+    why = {**{o.get("name"): "missing" for o in outputs.get("removed") or []},
+           **{o.get("name"): "new" for o in outputs.get("added") or []},
+           **{o.get("name"): "content differs" for o in outputs.get("changed") or []}}
+    names = [f"{name} ({why[name]})" if name in why else str(name) for name in result.get("differences") or []]
     shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-    return Text(f"rerun {new_id}: differs ✗ {shown or '(no output to compare)'}", style="bold red")
-
-
-def _difference_name(difference: Any) -> str:
-    if isinstance(difference, dict):
-        name = difference.get("name") or difference.get("path") or "?"
-        why = difference.get("change") or difference.get("reason") or ""
-        return f"{name} ({why})" if why else str(name)
-    return str(difference)
+    return Text(f"rerun {new_id}{forced}: differs ✗ {shown or '(no output to compare)'}", style="bold red")
 
 
 class RecordsPanel(Vertical):
@@ -249,10 +247,11 @@ class RecordsPanel(Vertical):
         self.operation: Any = None
         self.rerun_of = ""
         """The run id the running (or last) rerun re-executes."""
+        self.rerun_forced = False
 
     def compose(self) -> ComposeResult:
         table = DataTable(cursor_type="row", zebra_stripes=True, id="records-table")
-        table.border_title = "Runs (b/c: A/B compare · d: diff previous · R: rerun)"
+        table.border_title = "Runs · b/c compare A/B · d diff previous · R rerun · * pinned"
         yield table
         with ContentSwitcher(initial="records-detail", id="records-lower"):
             with VerticalScroll(id="records-detail"):
@@ -476,10 +475,10 @@ class RecordsPanel(Vertical):
             return
         try:
             operation = self.app.engine.rerun(run.run_id, force=force)
-        except Exception as exc:  # refused before starting (unknown record, refused): say why, offer force
-            self._refused(run.run_id, str(exc))
+        except Exception as exc:  # e.g. a benchmark record, which cannot be rerun: say why
+            self.show_error(f"rerun: {exc}")
             return
-        self.operation, self.rerun_of = operation, run.run_id
+        self.operation, self.rerun_of, self.rerun_forced = operation, run.run_id, force
         self.rerun_result, self.rerun_error = None, None
         self._say(f"Rerunning {short_id(run.run_id)}{' (forced)' if force else ''}…")
         self.app.run_operation(operation, self)
@@ -517,16 +516,19 @@ class RecordsPanel(Vertical):
             self.rerun_error = event.error
             status.finish("rerun · cancelled" if event.cancelled else "rerun · failed", ok=False,
                           seconds=event.seconds)
-            if event.result.get("refused"):
-                self._refused(self.rerun_of, event.error)
+            if not event.cancelled and not self.rerun_forced and event.result.get("changes"):
+                self._refused(self.rerun_of, event.result["changes"])
             else:
                 self.show_error(f"rerun {'cancelled' if event.cancelled else 'failed'}: {event.error}")
             self.reload()
 
-    def _refused(self, run_id: str, reason: str) -> None:
-        self.rerun_error = reason
-        self.show_error(f"rerun refused: {reason}")
-        question = f"{self.app.redact(reason)}\n\nRerun anyway? The outputs will likely differ."
+    def _refused(self, run_id: str, changes: list[str] | str) -> None:
+        """Say why a rerun was refused and offer to force it (the default answer is no)."""
+        changes = [changes] if isinstance(changes, str) else changes
+        self.show_error(f"rerun of {short_id(run_id)} refused: {'; '.join(changes)}")
+        listed = "\n".join(f" • {self.app.redact(change)}" for change in changes)
+        question = (f"Run {run_id} cannot be reproduced as recorded:\n{listed}\n\n"
+                    "Rerun anyway? The record will say it was forced.")
 
         def answered(force: bool | None) -> None:
             if force:
@@ -537,7 +539,7 @@ class RecordsPanel(Vertical):
 
     def _rerun_forced(self, run_id: str) -> None:
         operation = self.app.engine.rerun(run_id, force=True)
-        self.operation, self.rerun_of = operation, run_id
+        self.operation, self.rerun_of, self.rerun_forced = operation, run_id, True
         self._say(f"Rerunning {short_id(run_id)} (forced)…")
         self.app.run_operation(operation, self)
 

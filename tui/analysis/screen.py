@@ -18,11 +18,12 @@ from tui.analysis.actions import AnalysisActions
 from tui.analysis.evidence import EvidencePanel
 from tui.analysis.explorer import Explorer
 from tui.analysis.plots import PlotPanel
+from tui.analysis.records import RecordsPanel
 from tui.analysis.runs import RunsPanel
 from tui.page import PaletteCommand, focus_first_in
 
 SECTIONS = (("explorer", "Explorer"), ("plot", "Plot"), ("benchmark", "Benchmark"), ("evidence", "Evidence"),
-            ("runs", "MLflow runs"))
+            ("records", "Runs"), ("runs", "MLflow"))
 
 
 class AnalysisView(AnalysisActions):
@@ -60,6 +61,7 @@ class AnalysisView(AnalysisActions):
                     yield PlotextPlot(id="benchmark-chart")
                     yield Static("", id="benchmark-note")
                 yield EvidencePanel(id="evidence")
+                yield RecordsPanel(id="records")
                 yield RunsPanel(id="runs")
 
     def on_mount(self) -> None:
@@ -102,6 +104,7 @@ class AnalysisView(AnalysisActions):
             PaletteCommand("analysis: toggle MLflow UI", "Start or stop mlflow server on 127.0.0.1",
                            self.action_mlflow_ui),
             PaletteCommand("analysis: refresh", "Re-read outputs, evidence and runs", self.action_refresh),
+            *self.query_one(RecordsPanel).palette_commands(lambda: self.show_section("records")),
         ]
         for kind in ("line", "scatter", "histogram", "bar"):
             commands.append(PaletteCommand(f"analysis: plot {kind}", f"Draw a {kind} of the chosen columns",
