@@ -43,6 +43,11 @@ class TableEntry:
 def data_out_dir(workspace: Workspace, app: AppProject) -> Path:
     from .settings import load_settings
 
+    if app.backend == "agilab":  # AGILab writes under ~/localshare/user (Dask modes: ~/clustershare/user)
+        from .backends.agilab.outputs import output_dirs
+
+        return output_dirs(workspace, app)[0][1]
+
     try:
         value = load_settings(workspace, app).args.get("data_out", f"{app.target}/dataframe")
     except AgilabError:  # unreadable settings are reported by PROJECT health; fall back to the convention
@@ -53,7 +58,12 @@ def data_out_dir(workspace: Workspace, app: AppProject) -> Path:
 def app_tables(workspace: Workspace, app: AppProject) -> list[TableEntry]:
     """CSV/Parquet files in the app's data_out folder and its export folder, labelled by origin."""
     entries: list[TableEntry] = []
-    for origin, folder in (("out", data_out_dir(workspace, app)), ("export", workspace.export_dir(app))):
+    folders = [("out", data_out_dir(workspace, app)), ("export", workspace.export_dir(app))]
+    if app.backend == "agilab":
+        from .backends.agilab.outputs import output_dirs
+
+        folders = [*output_dirs(workspace, app), ("export", workspace.export_dir(app))]
+    for origin, folder in folders:
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
@@ -251,6 +261,12 @@ def evidence_files(workspace: Workspace, app: AppProject) -> list[TableEntry]:
     found += [TableEntry(f"log/{p.name}", p) for p in sorted(log.glob("*.json"))]
     export = workspace.export_dir(app)
     found += [TableEntry(f"export/{p.relative_to(export).as_posix()}", p) for p in sorted(export.rglob("*.json"))]
+    if app.backend == "agilab":  # also the cluster share, ~/.agilab/benchmark.json and the work plan
+        from .backends.agilab.outputs import artefacts
+
+        known = {entry.path for entry in found}
+        for kind, files in artefacts(workspace, app).items():
+            found += [TableEntry(f"agilab/{kind}/{p.name}", p) for p in files if p not in known and p.suffix == ".json"]
     return found
 
 

@@ -124,6 +124,11 @@ class Workspace:
 
     @property
     def mlflow_dir(self) -> Path:
+        override = os.environ.get("MLFLOW_TRACKING_DIR")  # AGILab's override of its ~/.mlflow store
+        if override:
+            path = Path(override).expanduser()
+            path.mkdir(parents=True, exist_ok=True)
+            return path
         return self._dir("mlflow")
 
     @property

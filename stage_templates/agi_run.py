@@ -59,6 +59,25 @@ class AgiRunArgs(BaseModel):
     rapids_enabled: bool | None = None
     benchmark_best_single_node: bool | None = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _agilab_layout(cls, data: Any) -> Any:
+        # AGILab writes the app's own args directly under [args] (time_horizon = 16, ...), beside the
+        # RunRequest fields: those keys are the app's params, exactly as RunRequest.params carries them.
+        if not isinstance(data, dict):
+            return data
+        app_args = {k: v for k, v in data.items() if k not in cls.model_fields}
+        if not app_args:
+            return data
+        explicit = data.get("params") or {}
+        if not isinstance(explicit, dict):
+            return data
+        clash = sorted(set(app_args) & set(explicit))
+        if clash:
+            raise ValueError(f"{', '.join(clash)} given both under args and under args.params")
+        kept = {k: v for k, v in data.items() if k in cls.model_fields}
+        return {**kept, "params": {**explicit, **app_args}}
+
     @model_validator(mode="after")
     def _run_request_rules(self) -> AgiRunArgs:
         # The rendered call must not fail on RunRequest's own rules, so apply them here first.

@@ -313,10 +313,16 @@ def _execution_label(node: dict[str, Any], i: int, issues: list[Issue]) -> str:
     if type(execution) is not dict:
         execution = {}
     entrypoint, command = execution.get("entrypoint"), execution.get("command")
+    if "steps" in execution:
+        issues.append(Issue("warning", f"nodes[{i}].execution.steps", "legacy key 'steps' (AGILab renamed it "
+                            "'stages'): the step is refused at run time until it is renamed to 'stages'"))
     if type(entrypoint) is str and entrypoint:
         if not command and not entrypoint.endswith(".run"):
-            issues.append(Issue("warning", f"nodes[{i}].execution.entrypoint", f"entrypoint '{entrypoint}' is "
-                                "not '<app>.run': the step can be previewed but not run"))
+            app, _, stage = entrypoint.rpartition(".")
+            issues.append(Issue("warning", f"nodes[{i}].execution.entrypoint", f"entrypoint '{entrypoint}' names "
+                                f"AGILab's controlled stage '{stage}' of '{app}', which only AGILab's own DAG "
+                                "adapters implement: the step is previewed; running it is refused (use "
+                                f"'{app}.run' or a 'command')"))
         return entrypoint
     if type(command) is list and command:
         try:

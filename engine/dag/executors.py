@@ -6,11 +6,12 @@ import json
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from ..errors import AgilabError
 from ..events import LogLines, OperationFailed, OperationFinished
-from ..modes import DASK_MODE
+from ..modes import DASK_MODE, validate_mode
 from ..proc import ChildProcess, clean_child_env
 from ..run_request import RunRequest
 from ..workspace import Workspace, module_key
@@ -32,14 +33,20 @@ class StepSpec:
     data_in: str | None = None
     data_out: str | None = None
     reset_target: bool | None = None
+    mode: int | None = None
+    """The step's own execution mode; None runs the app in the mode of its saved settings."""
+    legacy_steps: bool = False
+    """The contract carries AGILab's retired ``steps`` key (now ``stages``): refused, never dropped."""
 
     @classmethod
     def from_unit(cls, unit: dict[str, Any]) -> StepSpec:
         contract = unit.get("execution_contract") or {}
         command = contract.get("command")
+        mode = contract.get("mode")
         return cls(unit["id"], unit["app"], contract.get("entrypoint"), tuple(command) if command else None,
                    dict(contract.get("params") or {}), tuple(contract.get("stages") or ()),
-                   contract.get("data_in"), contract.get("data_out"), contract.get("reset_target"))
+                   contract.get("data_in"), contract.get("data_out"), contract.get("reset_target"),
+                   validate_mode(mode) if mode is not None else None, legacy_steps="steps" in contract)
 
     @property
     def app_entry(self) -> str | None:
@@ -54,11 +61,17 @@ class StepSpec:
 
     def check_runnable(self) -> None:
         """Raise when the step has nothing this engine can execute."""
+        if self.legacy_steps:
+            raise AgilabError(f"step '{self.unit_id}': execution.steps is AGILab's retired name for 'stages'; "
+                              "it is not run (nor ignored): rename the key to 'stages'")
         if self.command:
             return
         if self.entrypoint and self.app_entry is None:
-            raise AgilabError(f"step '{self.unit_id}': entrypoint '{self.entrypoint}' is not '<app>.run' "
-                              "and the step has no command, so it can only be previewed")
+            app, _, stage = self.entrypoint.rpartition(".")
+            raise AgilabError(f"step '{self.unit_id}': entrypoint '{self.entrypoint}' names AGILab's controlled "
+                              f"stage '{stage}' of '{app}', implemented only by AGILab's own DAG adapters; this "
+                              f"engine runs '<app>.run' entrypoints and 'command' steps (use '{app}.run' with "
+                              "stages=..., or a command), so it can only be previewed")
         if not self.entrypoint:
             raise AgilabError(f"step '{self.unit_id}' has no entrypoint or command, so it can only be previewed")
 
@@ -101,22 +114,59 @@ def local_argv(command: tuple[str, ...]) -> list[str]:
     return argv
 
 
+def app_request(workspace: Workspace, step: StepSpec, **execution: Any) -> RunRequest:
+    """The request an app step runs with: the app's saved cluster settings (scheduler, workers, mode),
+    with the step's own mode, params, ``data_in``, ``data_out`` and ``reset_target`` on top."""
+    from ..settings import load_settings
+
+    settings = load_settings(workspace, workspace.app(step.app_entry or step.app))
+    cluster = settings.cluster
+    values: dict[str, Any] = {"scheduler": cluster.scheduler, "workers": dict(cluster.workers),
+                              "workers_data_path": cluster.workers_data_path or None, "verbose": cluster.verbose,
+                              "rapids_enabled": cluster.rapids,
+                              "mode": step.mode if step.mode is not None else settings.mode}
+    values.update(execution)
+    return step.run_request(**values)
+
+
+def _where(result: dict[str, Any]) -> dict[str, Any]:
+    """Where a run happened, from its record: hosts, scheduler and the Dask processes."""
+    where: dict[str, Any] = {"mode": result.get("mode"), "run_id": result.get("run_id"),
+                             "record_dir": result.get("record_dir")}
+    manifest = Path(str(result.get("record_dir") or "")) / "run_manifest.json"
+    try:
+        info = json.loads(manifest.read_text("utf-8"))
+    except (OSError, ValueError):
+        info = {}
+    record = info.get("record") if isinstance(info.get("record"), dict) else {}
+    for key in ("hosts", "scheduler"):
+        value = record.get(key, info.get(key))
+        if value:
+            where[key] = value
+    if result.get("cluster_pids"):
+        where["dask_pids"] = result["cluster_pids"]
+    return where
+
+
 async def run_entrypoint(workspace: Workspace, step: StepSpec, log: LogSink, request: RunRequest) -> StepOutcome:
-    """Run an ``<app>.run`` step through the engine facade, forwarding its log lines."""
+    """Run an ``<app>.run`` step as a full app run: ``Engine.run`` (manager env, runner subprocess,
+    Dask workers in cluster modes), recorded as a ``dag-step`` run record."""
     from ..facade import Engine  # the facade pulls in the whole run machinery; only load it when needed
 
     app = workspace.app(step.app_entry or step.app)
     engine = Engine(workspace)
-    async with engine.run(app, request) as op:
+    await log("engine", f"{step.unit_id}: {app.name} in mode {request.mode} (same path as an ORCHESTRATE run)")
+    async with engine.run(app, request, kind="dag-step") as op:
         async for event in op.events():
             if isinstance(event, LogLines):
                 for line in event.lines:
                     await log(event.source, line)
             elif isinstance(event, OperationFailed):
-                return StepOutcome(1, event.error, {"op_id": event.op_id, "seconds": event.seconds})
+                detail = {"op_id": event.op_id, "seconds": event.seconds, **_where(event.result or {})}
+                return StepOutcome(1, event.error, detail)
             elif isinstance(event, OperationFinished):
                 return StepOutcome(0, "", {"op_id": event.op_id, "seconds": event.seconds,
-                                           "run_result": _jsonable(event.result)})
+                                           "app_run": _where(event.result), "run_result": _jsonable(event.result)})
     return StepOutcome(None, f"{app.name} run ended without a result")
 
 
@@ -142,13 +192,16 @@ class LocalExecutor:
             preview["command"] = local_argv(step.command)
         else:
             preview["entrypoint"] = step.entrypoint
-            preview["request"] = json.loads(step.run_request(mode=0).to_json())
+            try:
+                preview["request"] = json.loads(app_request(self.workspace, step).to_json())
+            except AgilabError as exc:  # the preview must still show, naming what is wrong
+                preview["request_error"] = str(exc)
         return preview
 
     async def execute(self, step: StepSpec, log: LogSink) -> StepOutcome:
         step.check_runnable()
         if not step.command:
-            return await run_entrypoint(self.workspace, step, log, step.run_request(mode=0))
+            return await run_entrypoint(self.workspace, step, log, app_request(self.workspace, step))
         argv = local_argv(step.command)
         child = ChildProcess(argv, cwd=self.workspace.data_dir, env=clean_child_env(step_env(self.workspace, step)))
         try:
@@ -179,8 +232,9 @@ class DistributedExecutor:
         return str(self.workspace.resolve_data_path(self.workers_data_path or ""))
 
     def _request(self, step: StepSpec) -> RunRequest:
-        return step.run_request(scheduler=self.scheduler.removeprefix("tcp://"), workers=self.workers or None,
-                                workers_data_path=self.workers_data_path, mode=self.mode)
+        mode = (step.mode | DASK_MODE) if step.mode is not None else self.mode
+        return app_request(self.workspace, step, scheduler=self.scheduler.removeprefix("tcp://"),
+                           workers=self.workers or None, workers_data_path=self.workers_data_path, mode=mode)
 
     def describe(self, step: StepSpec) -> dict[str, Any]:
         """The exact per-stage request: app, scheduler, workers, data path, mode and the RunRequest payload."""

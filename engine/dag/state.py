@@ -36,7 +36,7 @@ def now_iso() -> str:
 
 def _contract(node: dict[str, Any]) -> dict[str, Any]:
     execution = node.get("execution") or {}
-    keys = ("entrypoint", "command", "params", "stages", "data_in", "data_out", "reset_target")
+    keys = ("entrypoint", "command", "params", "stages", "steps", "data_in", "data_out", "reset_target", "mode")
     return {key: execution.get(key) for key in keys if key in execution}
 
 

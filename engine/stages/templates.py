@@ -28,6 +28,9 @@ class StageStatus(StrEnum):
     OUTDATED = "outdated"
     RAW_PYTHON = "raw_python"
     UNKNOWN_TEMPLATE = "unknown_template"
+    NEWER = "newer"
+    """Saved by a newer registry (AGILab's v3 of a family we have at v1): rendered from its payload when
+    that validates, never refreshed, since a refresh would move it to an older version."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,11 @@ def stage_status(stage: Mapping[str, Any], registry: TemplateRegistry | None = N
     if "args" not in stage and "template_payload" in stage:
         return TemplateState(StageStatus.UNKNOWN_TEMPLATE, template_id, saved, family.version,
                              reason="payload written by another AGILab template registry; the saved code is used")
+    if saved is not None and saved > family.version:
+        return TemplateState(StageStatus.NEWER, template_id, saved, family.version,
+                             reason=f"saved with v{saved} (AGILab's registry), newer than this registry's "
+                                    f"v{family.version}: run from its payload as saved, never refreshed to an "
+                                    "older version")
     if saved != family.version:
         return TemplateState(StageStatus.OUTDATED, template_id, saved, family.version,
                              reason=f"saved with v{saved}, the registry has v{family.version}; "
@@ -96,7 +104,7 @@ def payload_from_stage(stage: Mapping[str, Any], registry: TemplateRegistry | No
         template_id=template_id,
         template_version=_version(stage.get("template_version")) or 0,
         app=str(stage.get("app") or ""),
-        action=str(stage.get("action") or default_action),
+        action=str(stage.get("action") or stage.get("task") or default_action),
         engine=str(stage.get("engine") or stage.get("R") or default_engine),
         question=str(stage.get("question") or stage.get("Q") or ""),
         args=dict(args),
@@ -113,6 +121,10 @@ def stage_code(stage: Mapping[str, Any], registry: TemplateRegistry | None = Non
         TemplateError: a current template stage whose args do not validate or render.
     """
     state = stage_status(stage, registry)
+    if state.status is StageStatus.NEWER and not str(stage.get("C") or "").strip():
+        # AGILab's payload without a rendering: our renderer runs it when the payload validates.
+        family = _registry(registry).require(state.template_id)
+        return family.render(payload_from_stage(stage, registry))
     if state.status is not StageStatus.CURRENT:
         return str(stage.get("C") or "")
     family = _registry(registry).require(state.template_id)
@@ -221,7 +233,7 @@ def refresh_from_template(stage: Mapping[str, Any], registry: TemplateRegistry |
         TemplateError: the stage is not a known template, or its args are invalid for the current version.
     """
     state = stage_status(stage, registry)
-    if state.status in (StageStatus.RAW_PYTHON, StageStatus.UNKNOWN_TEMPLATE):
+    if state.status in (StageStatus.RAW_PYTHON, StageStatus.UNKNOWN_TEMPLATE, StageStatus.NEWER):
         raise TemplateError(f"stage '{stage.get('D') or stage.get('Q') or ''}' cannot be refreshed: "
                             f"{state.reason}")
     payload = payload_from_stage(stage, registry)

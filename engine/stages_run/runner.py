@@ -9,6 +9,7 @@ that raises leaves the previous ``lab_out.csv`` untouched.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,15 +18,18 @@ from typing import Any
 from ..errors import AgilabError
 from ..workspace import REPO_ROOT
 
+SHIMS_DIR = Path(__file__).resolve().parent / "shims"
+"""``agilab.tracking`` for stages that use AGILab's tracker; on the stage's path only."""
 DATAFRAME_FILE = "lab_out.csv"
 SNIPPET_FILE = "lab_snippet.py"
 
 RUNNER_SOURCE = r'''
 import os, sys, traceback
 def _agilab_run_stage(snippet_path, out_path, extra_path=""):
-    if extra_path and extra_path not in sys.path:
-        # Appended, never prepended: the stage's own packages always win.
-        sys.path.append(extra_path)
+    for entry in extra_path.split(os.pathsep) if extra_path else ():
+        # Appended, never prepended: the stage's own packages (a real agilab included) always win.
+        if entry and entry not in sys.path:
+            sys.path.append(entry)
     try:
         import pandas as pd
     except ImportError:
@@ -67,7 +71,8 @@ if __name__ == "__main__":
 
 def runner_argv(python: str | Path, snippet: Path, out_csv: Path) -> list[str]:
     """The command line that runs ``snippet`` with the df-in/df-out contract."""
-    return [str(python), "-c", RUNNER_SOURCE, str(snippet), str(out_csv), str(REPO_ROOT)]
+    extra = os.pathsep.join([str(REPO_ROOT), str(SHIMS_DIR)])
+    return [str(python), "-c", RUNNER_SOURCE, str(snippet), str(out_csv), extra]
 
 
 def resolve_python(env_path: str | None, *, base_dir: Path | None = None) -> str:

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from engine.stages_run import ImportPreview, Lab
 
 PREVIEW_ROWS = 20
-BADGES = {"current": "current", "outdated": "outdated", "raw_python": "raw", "unknown_template": "unknown"}
+BADGES = {"current": "current", "outdated": "outdated", "raw_python": "raw", "unknown_template": "unknown",
+          "newer": "newer"}
 RUN_SNIPPET = "ORCHESTRATE run snippet"
 T = TypeVar("T")
 

@@ -22,7 +22,7 @@ from ...workspace import AppProject
 from . import health, paths, snippet
 from .runner import failure_message, run_snippet
 
-_RESULT = re.compile(r"^\s*([_rdcp]{4})\s+([0-9.]+)\s*seconds")
+_RESULT = re.compile(r"^\s*([_rdcp]{4})\s+([0-9.]+)")
 
 
 def parse_run_result(value: Any) -> tuple[str | None, float | None]:
@@ -170,7 +170,8 @@ class AgilabBackend:
             "output_dir": str(out_dir), "outputs": [p for p in outputs if not p.endswith(".json")],
             "reduce": reduce, "reduce_path": reduce_path, "plan_path": str(plan_path), "snippet": str(path),
             "manifest": str(record.dir / "run_manifest.json") if record.enabled else str(record.log_dir),
-            "run_id": record.run_id, "agilab_result": outcome.result, "leftovers": outcome.leftovers,
+            "run_id": record.run_id, "record_dir": str(record.dir), "agilab_result": outcome.result,
+            "leftovers": outcome.leftovers,
             "record": (manifest or {}).get("record", {}).get("status"),
         }
 
