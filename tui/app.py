@@ -30,7 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged
+from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
 from tui.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -103,6 +103,8 @@ class AgilabApp(App[None]):
         """Hide clocks, durations, hostnames and tmp paths so screenshots are deterministic."""
         self.operations: dict[str, Operation] = {}
         """Running operations by op id."""
+        self._pending_done: dict[str, OperationDone] = {}
+        """The latest finished operation each hidden page has not been told about yet."""
         if test_mode:
             self.animation_level = "none"
 
@@ -209,6 +211,10 @@ class AgilabApp(App[None]):
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
             self.call_after_refresh(self._focus_tab, event.pane.id)
+            done = self._pending_done.pop(event.pane.id, None)
+            view = self.view(event.pane.id)
+            if done is not None and view is not None:
+                view.post_message(done)
 
     def action_help(self) -> None:
         from tui.help import HelpScreen, page_bindings
@@ -291,7 +297,24 @@ class AgilabApp(App[None]):
         finally:
             self.operations.pop(operation.op_id, None)
             self._post_job_state()
+            self._announce_done(operation)
         return operation.result
+
+    def _announce_done(self, operation: Operation) -> None:
+        """Tell the page on screen now, and each hidden page when it is next shown (see ``OperationDone``)."""
+        try:
+            active = self.screen_stack[0].query_one("#tabs", TabbedContent).active
+        except (NoMatches, IndexError):  # the app is shutting down
+            return
+        for tab_id, *_ in PAGES:
+            done = OperationDone(operation.kind, operation.app, operation.error is None, dict(operation.result or {}))
+            view = self.view(tab_id)
+            if view is None:
+                continue  # a page mounted later reads everything fresh anyway
+            if tab_id == active:
+                view.post_message(done)
+            else:
+                self._pending_done[tab_id] = done
 
     def cancel_operation(self, operation: Operation) -> None:
         """Ask the engine to cancel; the cancelled terminal event still reaches the view."""

@@ -49,3 +49,20 @@ class JobStateChanged(Message, bubble=False):
 
     running: tuple[str, ...]
     """Kinds of the operations still running, e.g. ``("install",)``."""
+
+
+@dataclass
+class OperationDone(Message, bubble=False):
+    """An App-level operation ended: every page re-reads what it may have changed (outputs, health, previews).
+
+    Posted by the App to the page on screen at once, and to each other page when it is next shown
+    (the latest one only), so hidden pages do no work for results nobody looks at.
+    """
+
+    kind: str
+    """``install``, ``distribute``, ``run``, ``benchmark``, ``stage``, ``pipeline``..."""
+    app: str
+    """The app the operation ran on."""
+    ok: bool
+    """False when it failed or was cancelled (a failed run may still have written some outputs)."""
+    result: dict[str, Any] = field(default_factory=dict)

@@ -167,13 +167,13 @@ async def test_load_data_previews_the_output_and_exports_chosen_columns(shared_h
         assert columns.selected == []
         assert app.query_one("#btn-export-csv", Button).disabled
         columns.select("aircraft")
-        columns.select("speed_m")
+        columns.select("speed_mps")
         await pilot.pause()
         app.query_one("#btn-export-csv", Button).press()
         await settle(pilot)
         with open(shared_home / "export" / TARGET / "export.csv", newline="") as handle:
             rows = list(csv.reader(handle))
-        assert rows[0] == ["aircraft", "speed_m"]
+        assert rows[0] == ["aircraft", "speed_mps"]
         assert len(rows) - 1 == table.row_count
         await pilot.press("a")
         assert len(columns.selected) == len(table.columns)

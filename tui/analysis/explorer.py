@@ -64,15 +64,26 @@ class Explorer(Vertical):
         yield VirtualTable(id="explorer-rows")
         yield Static("", id="explorer-status")
 
-    def set_entries(self, entries: list[TableEntry]) -> None:
-        """List the tables; the first one is selected (which opens it) when nothing was."""
+    def set_entries(self, entries: list[TableEntry], *, choose: str | None = None) -> None:
+        """List the tables; the first one is selected (which opens it) when nothing was.
+
+        ``choose`` selects that table and opens it again even when it was already selected (its file may
+        have been rewritten by a run).
+        """
         self.entries = entries
         select = self.query_one("#explorer-table", Select)
         previous = select.value
-        select.set_options([(entry.label, str(entry.path)) for entry in entries])
+        with self.prevent(Select.Changed):
+            select.set_options([(entry.label, str(entry.path)) for entry in entries])
         paths = [str(entry.path) for entry in entries]
-        if previous in paths:
-            select.value = previous
+        if choose in paths:
+            with self.prevent(Select.Changed):
+                select.value = choose
+            self.query_one("#explorer-filter", Input).value = ""
+            self.post_message(self.TableChosen(choose))
+        elif previous in paths:
+            with self.prevent(Select.Changed):
+                select.value = previous
         elif paths:
             select.value = paths[0]
         else:

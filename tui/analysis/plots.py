@@ -67,9 +67,19 @@ class PlotPanel(Vertical):
         yield PlotextPlot(id="plot-chart")
         yield Static("Open a table in the explorer, then choose the columns", id="plot-status")
 
-    def set_columns(self, columns: list[str]) -> None:
+    def set_columns(self, columns: list[str], table: str = "") -> None:
+        """Offer ``columns`` of the table just opened (``table`` names it in the status line)."""
         for select_id in ("#plot-x", "#plot-y"):
-            self.query_one(select_id, Select).set_options([(c, c) for c in columns])
+            select = self.query_one(select_id, Select)
+            kept = select.value if select.value in columns else None
+            with self.prevent(Select.Changed):
+                select.set_options([(c, c) for c in columns])
+                if kept is not None:
+                    select.value = kept
+        self.set_status(f"{table}: choose the x column (and y for line, scatter, bar)" if table
+                        else "Choose the x column (and y for line, scatter, bar)")
+        if any(self.query_one(s, Select).value in columns for s in ("#plot-x",)):
+            self.request()  # the same columns on a rewritten file: draw again
 
     def choose(self, kind: str, x: str | None = None, y: str | None = None) -> None:
         """Set the choosers (as palette commands do) and request the plot."""

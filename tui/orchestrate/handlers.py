@@ -19,6 +19,7 @@ from tui.orchestrate.benchmark_panel import BenchmarkPanel
 from tui.orchestrate.data_section import DataSection
 from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.log_filter import LogSourceFilter
+from tui.orchestrate.run_result import RunResult, count_rows
 from tui.orchestrate.sections import SECTIONS, BenchmarkSection, RunSection, Section, summarize_run
 from tui.orchestrate.ssh_form import SshSettingsForm
 from tui.orchestrate.workplan import WorkplanView
@@ -170,6 +171,8 @@ class OrchestrateHandlers(PageView):
             self.query_one(DataSection).show_source(value, title)
             rows = f"{value.row_count:,} rows" if value is not None and value.row_count_known else ""
             self.query_one(DataSection).set_status(rows, ok=None)
+        elif tag == "run-outputs":
+            self.query_one(RunResult).show_outputs(value, message.context["total"], self.app.redact)
         elif tag == "export":
             self.query_one(DataSection).set_status(
                 f"✓ {value.rows:,} rows × {len(value.columns)} columns → {self.app.redact(str(value.path))}", ok=True)
@@ -272,6 +275,9 @@ class OrchestrateHandlers(PageView):
             self.query_one("#distribute", Section).set_status(f"✓ {len(result['plan']['worker_slots'])} worker slot(s)", ok=True)
         elif kind == "run":
             self.query_one(RunSection).set_status(summarize_run(result), ok=True)
+            self.query_one(RunResult).show_figures(result)
+            outputs = list(result.get("outputs") or [])
+            self.app.call_engine("run-outputs", count_rows, outputs, reply_to=self, context={"total": len(outputs)})
         elif kind == "benchmark":
             self.query_one(BenchmarkPanel).show(result["benchmark"])
             self.query_one(BenchmarkSection).set_status(f"✓ {len(result['benchmark'])} mode(s) → benchmark.json", ok=True)
@@ -327,6 +333,21 @@ class OrchestrateHandlers(PageView):
             return
         self.app.call_engine("export", export_csv, self.app.engine, source.path, data.chosen_columns(), reply_to=self)
 
+    def action_open_output(self, path: str | None = None) -> None:
+        """Show an output of the last run in ANALYSIS (the highlighted one by default)."""
+        path = path or self.query_one(RunResult).highlighted_path()
+        if not path:
+            self.notify("no run output yet: RUN first", severity="warning")
+            return
+        self.app.action_show_tab("analysis")  # type: ignore[attr-defined]
+        analysis = self.app.view("analysis")  # type: ignore[attr-defined]
+        if analysis is not None and hasattr(analysis, "open_path"):
+            analysis.open_path(path)
+
+    @on(RunResult.OpenRequested)
+    def _open_output(self, message: RunResult.OpenRequested) -> None:
+        self.action_open_output(message.path)
+
     @on(ArgsForm.SaveRequested)
     def _save_args(self, message: ArgsForm.SaveRequested) -> None:
         engine = self.app.engine
@@ -371,6 +392,8 @@ class OrchestrateHandlers(PageView):
             PaletteCommand("args: save", "Validate and save the run arguments", self.action_save_args),
             PaletteCommand("notebook: export", "Export <app>_orchestrate.ipynb", self.action_export_notebook),
             PaletteCommand("data: load", "Preview the latest output", self.action_load_data),
+            PaletteCommand("run: open output in analysis", "Open the highlighted output of the last run in ANALYSIS",
+                           self.action_open_output),
             PaletteCommand("data: export csv", "Export the chosen columns to export.csv", self.action_export_csv),
             PaletteCommand("data: select all columns", "Select every column for export",
                            lambda: self.query_one(DataSection).action_select_all()),

@@ -55,6 +55,8 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
                 tooltip="Show the next section"),
         Binding("ctrl+o", "previous_section", "Previous section", show=False, id="orchestrate.previous-section",
                 tooltip="Show the previous section"),
+        Binding("ctrl+t", "open_output", "Open output", show=False, id="orchestrate.open-output",
+                tooltip="Open the highlighted output of the last run in ANALYSIS"),
         Binding("ctrl+f", "log_source", "Log source", show=False, id="orchestrate.log-source",
                 tooltip="Follow one log source: all, the scheduler, each worker or host in turn"),
     ]

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, SelectionList, Static
 
 from tui.orchestrate.benchmark_panel import BenchmarkPanel
+from tui.orchestrate.run_result import RunResult
 from tui.orchestrate.workers_table import ClusterWorkersTable
 from tui.orchestrate.workplan import WorkplanView
 from tui.widgets.args_form import ArgsForm
@@ -96,6 +97,7 @@ class RunSection(Section):
             yield Button("RUN", id="btn-run", variant="success", disabled=True, compact=True)
             yield Button("CANCEL", id="btn-cancel", variant="error", disabled=True, compact=True)
         yield Static("", classes="status-text", id="run-status")
+        yield RunResult(id="run-result")
         yield ClusterWorkersTable(id="cluster-workers")
         from tui.orchestrate.snippet_panel import SnippetPanel
 
@@ -141,4 +143,4 @@ class NotebookSection(Section):
 def summarize_run(result: dict[str, Any]) -> str:
     """One line about a finished run (no durations: the op status line shows those)."""
     outputs = result.get("outputs") or []
-    return f"✓ {result.get('label', 'run')} · {len(outputs)} output file(s)"
+    return f"✓ {result.get('label', 'run')} · {len(outputs)} output file(s) · enter or ctrl+t opens one in ANALYSIS"

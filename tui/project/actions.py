@@ -14,7 +14,7 @@ from textual import on
 from textual.widgets import ContentSwitcher, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tui.messages import ActiveAppChanged, EngineCallDone
+from tui.messages import ActiveAppChanged, EngineCallDone, OperationDone
 from tui.page import PageView
 from tui.project.editor import ProjectEditor
 from tui.project.health import HealthCards
@@ -152,6 +152,12 @@ class ProjectActions(PageView):
     @on(ActiveAppChanged)
     def _active_changed(self, event: ActiveAppChanged) -> None:
         self.reload(focus_app=event.name)
+
+    @on(OperationDone)
+    def _work_done(self, done: OperationDone) -> None:
+        # An install, run or benchmark changes what the health cards check (env, outputs, settings).
+        if self.selected_app == done.app:
+            self._call("health", _health, self.selected_app, app=self.selected_app)
 
     # --- actions -------------------------------------------------------------------------------
     def highlighted_app(self) -> str:

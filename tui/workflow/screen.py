@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widgets import TabbedContent, TabPane, Tabs
 
-from tui.messages import ActiveAppChanged, EngineCallDone
+from tui.messages import ActiveAppChanged, EngineCallDone, OperationDone
 from tui.page import PageView, PaletteCommand
 from tui.workflow.commands import workflow_commands
 from tui.workflow.dialogs import ConfirmDialog
@@ -178,6 +178,12 @@ class WorkflowView(PageView):
     def _run_state(self, message: RunStateChanged) -> None:
         self.active_op = message.operation
         self.running = message.operation is not None
+
+    @on(OperationDone)
+    def _work_done(self, done: OperationDone) -> None:
+        # A run elsewhere (ORCHESTRATE, DAG) may rewrite the data the stage preview shows.
+        if self.lab is not None and done.kind not in ("stage", "pipeline"):
+            self.stages.call("preview", self.lab.preview, switch=False)
 
     @on(PipelineFinished)
     def _pipeline_finished(self) -> None:

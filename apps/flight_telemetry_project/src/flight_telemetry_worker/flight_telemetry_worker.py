@@ -46,7 +46,7 @@ def add_speeds(frame):
     with np.errstate(divide="ignore", invalid="ignore"):
         speed = np.where(same & (seconds > 0), distance / seconds, np.nan)
     frame["distance_m"] = distance
-    frame["speed_m"] = speed
+    frame["speed_mps"] = speed  # m/s; the reduce payload keeps AGILab's key names (speed_sum_m, ...)
     return frame
 
 
@@ -73,7 +73,7 @@ class FlightTelemetryWorker(PandasWorker):
         return paths
 
     def reduce_chunk(self, frame, metadata, outputs):
-        speeds = frame["speed_m"].dropna()
+        speeds = frame["speed_mps"].dropna()
         return {
             "flight_run_count": 1,
             "row_count": int(len(frame)),
