@@ -121,6 +121,9 @@ def _parse(raw: str | bytes | Mapping[str, Any], issues: list[Issue]) -> dict[st
     except UnicodeDecodeError as exc:
         issues.append(Issue("error", "$", f"invalid JSON: not UTF-8 text ({exc.reason})"))
         return None
+    except RecursionError:
+        issues.append(Issue("error", "$", "invalid plan: JSON nested too deeply to read"))
+        return None
     if not isinstance(data, dict):
         issues.append(Issue("error", "$", f"a plan must be a JSON object, got {type(data).__name__}"))
         return None

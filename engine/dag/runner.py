@@ -10,6 +10,7 @@ from typing import Any
 from ..atomic import content_digest
 from ..errors import AgilabError
 from ..operation import Operation, OperationContext
+from ..safe_paths import UnsafePathError, contained, name_problem
 from ..workspace import Workspace
 from . import state as st
 from .check import CheckResult, check_plan
@@ -42,8 +43,15 @@ def known_app_names(workspace: Workspace) -> list[str]:
 
 
 def default_state_path(workspace: Workspace, dag_id: str) -> Path:
-    """Where a plan's runner state lives when the caller names no file."""
-    return workspace.root / "log" / "execute" / "multi_app_dag" / dag_id / "runner_state.json"
+    """Where a plan's runner state lives when the caller names no file.
+
+    Raises:
+        UnsafePathError: ``dag_id`` is not one plain name (checking refuses such plans; this is the backstop).
+    """
+    problem = name_problem(dag_id)
+    if problem:
+        raise UnsafePathError(f"plan dag_id {problem}")
+    return contained(workspace.root / "log" / "execute" / "multi_app_dag", dag_id) / "runner_state.json"
 
 
 def _shape(units: list[dict[str, Any]]) -> list[tuple[str, list[str], list[str]]]:
@@ -303,11 +311,15 @@ class DagRunner:
             raise AgilabError(f"{len(failed)} step(s) failed: {errors}")
         return result
 
+    def _artifact_path(self, value: str) -> Path:
+        """An artefact under the data share; one leading elsewhere is refused even if checking missed it."""
+        return contained(self.workspace.data_dir, value)
+
     def _missing(self, artifacts: list[dict[str, Any]]) -> list[str]:
         missing = []
         for art in artifacts:
-            if art.get("path") and not self.workspace.resolve_data_path(art["path"]).exists():
-                missing.append(f"{art.get('id') or art.get('artifact')} ({self.workspace.resolve_data_path(art['path'])})")
+            if art.get("path") and not self._artifact_path(art["path"]).exists():
+                missing.append(f"{art.get('id') or art.get('artifact')} ({self._artifact_path(art['path'])})")
         return missing
 
     async def _run_unit(self, ctx: OperationContext, uid: str) -> str:
@@ -369,7 +381,7 @@ class DagRunner:
             produced = {a["id"] for a in item["produces"]}
             for art in self.state["artifacts"]:
                 if art["id"] in produced and art.get("path"):
-                    path = self.workspace.resolve_data_path(art["path"])
+                    path = self._artifact_path(art["path"])
                     art.update(status="available", resolved_path=str(path), digest=content_digest(path))
             provenance = self.state["provenance"]
             provenance.update(real_app_execution=True, backend=self.executor.backend,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..safe_paths import name_problem, relative_path_problem
 from .model import NODE_ID_RE, PLAN_SCHEMA
 
 Report = Callable[[str, str], None]
@@ -47,7 +48,22 @@ def _artifact(art: Any, loc: str, report: Report) -> None:
         return
     _expect(art, "id", str, loc, report, required=True, non_empty=True)
     _expect(art, "kind", str, loc, report)
-    _expect(art, "path", str, loc, report)
+    _safe_path(_expect(art, "path", str, loc, report), f"{loc}.path", report)
+
+
+def _safe_path(value: str | None, where: str, report: Report) -> None:
+    """Artefact and data paths resolve under the data share: they may not leave it."""
+    problem = relative_path_problem(value) if value else None
+    if problem:
+        report(where, problem)
+
+
+def _stage_names(stages: list[Any] | None, loc: str, report: Report) -> None:
+    for j, stage in enumerate(stages or ()):
+        name = stage.get("name") if type(stage) is dict else stage if type(stage) is str else None
+        problem = name_problem(name) if type(name) is str else None
+        if problem:
+            report(f"{loc}.stages[{j}]" + (".name" if type(stage) is dict else ""), problem)
 
 
 def _execution(ex: Any, loc: str, report: Report) -> None:
@@ -69,9 +85,9 @@ def _execution(ex: Any, loc: str, report: Report) -> None:
                 if not isinstance(arg, str):
                     report(f"{loc}.command[{j}]", f"must be a string, got {_type_name(arg)}")
     _expect(ex, "params", dict, loc, report)
-    _expect(ex, "stages", list, loc, report)
-    _expect(ex, "data_in", str, loc, report, nullable=True)
-    _expect(ex, "data_out", str, loc, report, nullable=True)
+    _stage_names(_expect(ex, "stages", list, loc, report), loc, report)
+    _safe_path(_expect(ex, "data_in", str, loc, report, nullable=True), f"{loc}.data_in", report)
+    _safe_path(_expect(ex, "data_out", str, loc, report, nullable=True), f"{loc}.data_out", report)
     _expect(ex, "reset_target", bool, loc, report, nullable=True)
 
 
@@ -108,7 +124,11 @@ def validate_structure(data: dict[str, Any], report: Report) -> None:
     schema = _expect(data, "schema", str, "", report, required=True)
     if schema is not None and schema != PLAN_SCHEMA:
         report("schema", f"schema must be '{PLAN_SCHEMA}', got '{schema}'")
-    _expect(data, "dag_id", str, "", report, required=True, non_empty=True)
+    dag_id = _expect(data, "dag_id", str, "", report, required=True, non_empty=True)
+    # The id names the plan's folder under log/execute/multi_app_dag/.
+    problem = name_problem(dag_id) if dag_id else None
+    if problem:
+        report("dag_id", problem)
     _expect(data, "label", str, "", report)
     _expect(data, "description", str, "", report)
     execution = _expect(data, "execution", dict, "", report)
@@ -117,6 +137,9 @@ def validate_structure(data: dict[str, Any], report: Report) -> None:
             _expect(execution, key, str, "execution", report)
         bindings = _expect(execution, "stage_bindings", dict, "execution", report)
         for name, value in (bindings or {}).items():
+            problem = name_problem(name)
+            if problem:
+                report(f"execution.stage_bindings.{name}", f"stage name {problem}")
             if not isinstance(value, str):
                 report(f"execution.stage_bindings.{name}", f"must be a string, got {_type_name(value)}")
     nodes = _expect(data, "nodes", list, "", report, required=True, non_empty=True)
@@ -147,9 +170,18 @@ def _clean_artifacts(items: Any) -> bool:
         art_id = art.get("id")
         if type(art_id) is not str or not art_id:
             return False
-        if type(art.get("kind", "")) is not str or type(art.get("path", "")) is not str:
+        path = art.get("path", "")
+        if type(art.get("kind", "")) is not str or type(path) is not str:
+            return False
+        if path and _unsafe_path(path):
             return False
     return True
+
+
+def _unsafe_path(path: str) -> bool:
+    # Cheap screen first: most paths have neither a leading '/', '~', a '\\' nor '..'.
+    return (path[0] in "/~\\" or ".." in path or ":" in path[:2] or "\x00" in path) and \
+        relative_path_problem(path) is not None
 
 
 def _clean_node(node: Any) -> bool:
@@ -174,6 +206,12 @@ def _clean_node(node: Any) -> bool:
         for key in ("entrypoint", "data_in", "data_out"):
             value = ex.get(key)
             if value is not None and type(value) is not str:
+                return False
+            if value and key != "entrypoint" and _unsafe_path(value):
+                return False
+        for stage in ex.get("stages", _EMPTY_LIST) if type(ex.get("stages", _EMPTY_LIST)) is list else ():
+            name = stage.get("name") if type(stage) is dict else stage
+            if type(name) is str and name_problem(name):
                 return False
         reset = ex.get("reset_target")
         if reset is not None and type(reset) is not bool:
