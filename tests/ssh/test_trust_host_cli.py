@@ -20,7 +20,9 @@ def test_trust_host_json_records_the_key(workspace, ssh_home, host1):
     payload = json.loads(out.stdout)
     assert payload["ok"] and payload["host"] == host1.spec and payload["fingerprint"].startswith("SHA256:")
     recorded = Path(payload["known_hosts"]).read_text()
-    assert f"[{host1.address}]:{host1.port} ssh-ed25519 " in recorded
+    # Port 22 is written bare, other ports as [host]:port (OpenSSH's known_hosts syntax).
+    entry = host1.address if host1.port == 22 else f"[{host1.address}]:{host1.port}"
+    assert f"{entry} ssh-ed25519 " in recorded
 
     wrong = subprocess.run([*argv, "--fingerprint", "SHA256:not-the-key"], env=env, capture_output=True,
                            text=True, timeout=120, cwd=REPO)
