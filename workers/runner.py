@@ -158,7 +158,10 @@ def run_dask(spec: dict[str, Any], scheduler: str) -> list[dict[str, Any]]:
         pending = set(futures)
         # Polled rather than as_completed(): Dask waits forever for a worker when all are gone.
         while pending:
-            finished, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+            try:
+                finished, pending = wait(pending, timeout=1.0, return_when="FIRST_COMPLETED")
+            except TimeoutError:  # distributed.wait raises when nothing finished within the timeout
+                finished = set()
             for future in finished:
                 report = future.result()
                 if ship:
