@@ -36,13 +36,25 @@ class ProgressLine:
             self.shown = False
 
 
-async def _consume(op: Operation, as_json: bool) -> tuple[bool, dict[str, Any], str]:
+EXIT_INTERRUPTED = 130
+"""Shell convention for a command ended by SIGINT (128 + 2)."""
+
+
+async def _consume(op: Operation, as_json: bool,
+                   interrupted: list[bool] | None = None) -> tuple[bool, dict[str, Any], str]:
     progress = ProgressLine()
     log_stream = sys.stderr if as_json else sys.stdout
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+
+    def on_sigint() -> None:
+        if interrupted is not None:
+            interrupted.append(True)
+        if task is not None:
+            task.cancel()
+
     if task is not None:
-        loop.add_signal_handler(signal.SIGINT, task.cancel)
+        loop.add_signal_handler(signal.SIGINT, on_sigint)
     try:
         async with op:
             async for event in op.events():
@@ -69,7 +81,10 @@ async def _consume(op: Operation, as_json: bool) -> tuple[bool, dict[str, Any], 
 
 def drive(op: Operation, *, as_json: bool, summary: Any = None) -> int:
     """Run ``op`` to the end; print a summary (or JSON) and return the exit code."""
-    ok, result, error = asyncio.run(_consume(op, as_json))
+    interrupted: list[bool] = []
+    ok, result, error = asyncio.run(_consume(op, as_json, interrupted))
+    if interrupted:
+        error = f"{op.kind} interrupted (SIGINT)"
     if as_json:
         print(json.dumps({"ok": ok, "error": error or None, "result": result}, indent=2, default=str))
     elif ok:
@@ -77,4 +92,4 @@ def drive(op: Operation, *, as_json: bool, summary: Any = None) -> int:
             summary(result)
     else:
         print(f"error: {error}", file=sys.stderr)
-    return 0 if ok else 1
+    return EXIT_INTERRUPTED if interrupted else 0 if ok else 1
