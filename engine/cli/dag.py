@@ -13,7 +13,7 @@ from ..workspace import Workspace
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``dag check|plan|run-ready|status|preview-next|retry|rerun-from|reset`` to a parent's subparsers."""
+    """Add ``dag check|plan|run-ready|status|preview-next|retry|rerun-from|reset|promote`` to a parent's subparsers."""
     parser = subparsers.add_parser("dag", help="multi-app DAG plans (agilab.multi_app_dag.v1)")
     group = parser.add_subparsers(dest="dag_command", required=True)
 
@@ -47,6 +47,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     rerun = add("rerun-from", run_rerun_from, "reset a step and everything downstream of it")
     rerun.add_argument("step", help="step id")
     add("reset", run_reset, "start the runner state over (files on disk are kept)")
+    promote = add("promote", run_promote, "copy a draft or custom-path plan into an app's dag_templates/ so it "
+                  "can run for real", state=False)
+    promote.add_argument("app", metavar="APP", help="the app whose dag_templates/ receives the plan")
+    promote.add_argument("--force", action="store_true", help="replace a different template of the same name")
     return parser
 
 
@@ -105,15 +109,25 @@ def _readonly_view(args: argparse.Namespace) -> tuple[Any, Any, dict[str, Any] |
     return check, compute_readiness(check, facts, durations), state
 
 
+def _execution(args: argparse.Namespace, check: Any) -> tuple[str, str]:
+    """``("real" | "preview", line)``: conservative execution, said before anything runs."""
+    from ..dag.runner import preview_only_reason
+
+    reason = preview_only_reason(_workspace(args), args.plan, check)
+    return ("preview", f"preview only: {reason}") if reason else ("real", "runs for real: a controlled app template")
+
+
 def run_plan(args: argparse.Namespace) -> int:
     """Print the execution order, readiness of each step, the handoffs and the graph."""
     from ..dag import handoff_rows, render_graph
 
     check, readiness, state = _readonly_view(args)
-    lines = ["order: " + " → ".join(check.execution_order), _metrics_line(readiness), ""]
+    execution, note = _execution(args, check)
+    lines = ["order: " + " → ".join(check.execution_order), note, _metrics_line(readiness), ""]
     lines += [_step_line(step) for step in readiness.steps.values()]
     lines += ["", *render_graph(check, readiness)]
-    payload = {"execution_order": check.execution_order, **readiness.to_dict(),
+    payload = {"execution_order": check.execution_order, "execution": execution, "execution_note": note,
+               **readiness.to_dict(),
                "artifact_handoffs": handoff_rows(check, state)}
     _emit(args, payload, lines)
     return 0
@@ -126,11 +140,13 @@ def run_status(args: argparse.Namespace) -> int:
     check, readiness, state = _readonly_view(args)
     history = execution_history(state) if state else []
     run_status = state["run_status"] if state else "not started"
-    lines = [f"{check.data['dag_id']}: {run_status}", _metrics_line(readiness), ""]
+    execution, note = _execution(args, check)
+    lines = [f"{check.data['dag_id']}: {run_status}", note, _metrics_line(readiness), ""]
     lines += [_step_line(step) for step in readiness.steps.values()]
     lines += ["", "history:"] + [f"  {h.timestamp}  {h.kind:<8} {h.action:<15} {h.unit_id:<20} {h.detail}"
                                  for h in history]
-    _emit(args, {"run_status": run_status, **readiness.to_dict(), "history": [h.to_dict() for h in history]},
+    _emit(args, {"run_status": run_status, "execution": execution, "execution_note": note, **readiness.to_dict(),
+                 "history": [h.to_dict() for h in history]},
           lines)
     return 1 if readiness.metrics.failed else 0
 
@@ -186,6 +202,20 @@ def run_reset(args: argparse.Namespace) -> int:
     runner = _open(args)
     runner.reset()
     _emit(args, {"state_path": str(runner.store.path)}, [f"reset {runner.store.path}"])
+    return 0
+
+
+def run_promote(args: argparse.Namespace) -> int:
+    """Copy the plan into the app's templates (checked first); it then runs for real."""
+    from ..dag.promote import promote_plan
+
+    done = promote_plan(_workspace(args), args.plan, args.app, force=args.force)
+    lines = [f"promoted {done.source} -> {done.path}" + (" (already there)" if done.unchanged else "")]
+    if done.marker_added:
+        lines.append("  added the controlled marker execution.runner_status = 'controlled_contract_stage_execution'")
+    lines.append(f"  it now runs for real: agilab-tui dag run-ready {done.path}")
+    _emit(args, {"source": str(done.source), "path": str(done.path), "app": done.app,
+                 "marker_added": done.marker_added, "unchanged": done.unchanged}, lines)
     return 0
 
 

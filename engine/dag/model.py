@@ -38,6 +38,8 @@ class NodeExecution(_Open):
     data_in: str | None = None
     data_out: str | None = None
     reset_target: bool | None = None
+    mode: int | None = Field(None, ge=0, le=15)
+    """The app step's execution mode (AGILab bitmask); unset: the mode of the app's saved settings."""
 
     @field_validator("command", mode="before")
     @classmethod

@@ -54,6 +54,27 @@ def default_state_path(workspace: Workspace, dag_id: str) -> Path:
     return contained(workspace.root / "log" / "execute" / "multi_app_dag", dag_id) / "runner_state.json"
 
 
+def preview_only_reason(workspace: Workspace, dag_path: str | Path, check: CheckResult) -> str:
+    """Why a plan may only be previewed, or "" when it may really run (conservative execution).
+
+    Only a checked-in app template runs for real: a plan inside an app's ``dag_templates/`` folder
+    that carries the controlled marker. Drafts, samples and custom paths must be promoted first.
+    """
+    from .sources import template_owner
+
+    data = check.data or {}
+    dag_id = data.get("dag_id") or "plan"
+    if not dag_path or template_owner(workspace, dag_path) is None:
+        where = str(dag_path) if dag_path else "an in-memory plan"
+        return (f"plan '{dag_id}' is preview-only: {where} is not in an app's dag_templates/ folder "
+                "(drafts and custom paths run only as preview); promote it first: "
+                f"agilab-tui dag promote {dag_path or 'PLAN'} APP")
+    if (data.get("execution") or {}).get("runner_status") != "controlled_contract_stage_execution":
+        return (f"plan '{dag_id}' is preview-only: real runs need the controlled marker "
+                "execution.runner_status = 'controlled_contract_stage_execution' (dag promote adds it)")
+    return ""
+
+
 def _shape(units: list[dict[str, Any]]) -> list[tuple[str, list[str], list[str]]]:
     return [(u["id"], list(u["depends_on"]), [a["id"] for a in u["produces"]]) for u in units]
 
@@ -216,10 +237,15 @@ class DagRunner:
         self._save()
 
     # --- real runs ----------------------------------------------------------------------------
+    @property
+    def preview_only_reason(self) -> str:
+        """Why this plan may only be previewed (conservative execution), or "" when it may really run."""
+        return preview_only_reason(self.workspace, self.dag_path, self.check)
+
     def _ensure_real_runs_allowed(self) -> None:
-        if not self.controlled:
-            raise AgilabError(f"plan '{self.dag_id}' is preview-only: real runs need the controlled marker "
-                              "execution.runner_status = 'controlled_contract_stage_execution'")
+        reason = self.preview_only_reason
+        if reason:
+            raise AgilabError(reason)
         previews = [u["id"] for u in self.state["units"] if u["provenance"].get("preview")
                     and u["dispatch_status"] == COMPLETED]
         if previews:

@@ -47,6 +47,18 @@ def templates_dir(app: AppProject) -> Path:
     return app.path / TEMPLATES_DIRNAME
 
 
+def template_owner(workspace: Workspace, path: Path | str) -> AppProject | None:
+    """The app whose ``dag_templates/`` folder holds ``path``, or None (a draft, sample or custom path)."""
+    try:
+        folder = Path(path).expanduser().resolve().parent
+    except OSError:
+        return None
+    for app in workspace.apps():
+        if getattr(app, "path", None) is not None and templates_dir(app).resolve() == folder:
+            return app
+    return None
+
+
 def drafts_dir(workspace: Workspace, app: AppProject) -> Path:
     """Workspace drafts of an app, beside its ``lab_stages.toml``."""
     return workspace.export_dir(app) / DRAFTS_SUBDIR

@@ -19,6 +19,15 @@ def workspace(isolated_home: Path) -> Workspace:
     return Workspace(isolated_home)
 
 
+@pytest.fixture
+def templates(isolated_home: Path) -> Path:
+    """The ``dag_templates/`` folder of a workspace app: only plans saved there may run for real."""
+    folder = isolated_home / "projects" / "dag_owner_project" / "dag_templates"
+    (folder.parent / "src").mkdir(parents=True)
+    folder.mkdir()
+    return folder
+
+
 def write_step(path: str, text_expr: str = "'done'", *, reads: tuple[str, ...] = (), sleep: float = 0.0,
                fail_unless: str | None = None) -> list[str]:
     """Argv of a python step that optionally sleeps, reads ``reads``, and writes ``path`` (under the data share)."""

@@ -24,9 +24,9 @@ async def scheduler() -> Any:
 
 
 @pytest.mark.slow
-async def test_command_steps_run_inside_dask_workers(scheduler: Any, workspace: Any, tmp_path: Path) -> None:
+async def test_command_steps_run_inside_dask_workers(scheduler: Any, workspace: Any, tmp_path: Path, templates: Path) -> None:
     executor = DistributedExecutor(workspace, scheduler.scheduler_address, workers={"127.0.0.1": 2})
-    runner = DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace, executor=executor)
+    runner = DagRunner.open(save_plan(templates, two_step_plan()), workspace, executor=executor)
     [preview] = runner.request_previews()
     assert preview["scheduler"] == scheduler.scheduler_address and preview["mode"] & 4
     assert preview["command"][0] == "python" and preview["workers_data_path"] == str(workspace.data_dir)
@@ -46,11 +46,11 @@ async def test_command_steps_run_inside_dask_workers(scheduler: Any, workspace: 
 
 
 @pytest.mark.slow
-async def test_failing_command_in_a_worker_fails_the_step(scheduler: Any, workspace: Any, tmp_path: Path) -> None:
+async def test_failing_command_in_a_worker_fails_the_step(scheduler: Any, workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([node("boom", APPS[0], ["python", "-c", "import sys; print('oops', file=sys.stderr); sys.exit(4)"],
                       [("x", "x/x.txt")]),
                  node("fine", APPS[1], write_step("x/fine.txt"), [("fine", "x/fine.txt")])])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace,
+    runner = DagRunner.open(save_plan(templates, data), workspace,
                             executor=DistributedExecutor(workspace, scheduler.scheduler_address))
     events = []
     async with runner.run_ready(slots=2) as op:

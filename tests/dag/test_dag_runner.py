@@ -34,8 +34,8 @@ def _times(runner: DagRunner, uid: str) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(prov["started_at"]), datetime.fromisoformat(prov["finished_at"])
 
 
-async def test_two_step_plan_runs_for_real_and_artifact_unlocks_downstream(workspace: Any, tmp_path: Path) -> None:
-    runner = DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace)
+async def test_two_step_plan_runs_for_real_and_artifact_unlocks_downstream(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    runner = DagRunner.open(save_plan(templates, two_step_plan()), workspace)
     assert runner.readiness().runnable_ids == ["make"]
     assert runner.readiness().steps["double"].blocked_by_artifacts == ["number"]
 
@@ -58,36 +58,36 @@ async def test_two_step_plan_runs_for_real_and_artifact_unlocks_downstream(works
     assert kinds.index(("unit_completed", "make")) < kinds.index(("unit_started", "double"))
 
 
-async def test_independent_branches_overlap_in_time(workspace: Any, tmp_path: Path) -> None:
+async def test_independent_branches_overlap_in_time(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([
         node("left", APPS[0], write_step("b/left.txt", sleep=0.8), [("left", "b/left.txt")]),
         node("right", APPS[1], write_step("b/right.txt", sleep=0.8), [("right", "b/right.txt")]),
     ])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     _, last = await _drain(runner.run_ready(slots=2))
     assert isinstance(last, OperationFinished), last
     (left_start, left_end), (right_start, right_end) = _times(runner, "left"), _times(runner, "right")
     assert left_start < right_end and right_start < left_end, "branches did not overlap"
 
 
-async def test_one_slot_runs_branches_one_after_the_other(workspace: Any, tmp_path: Path) -> None:
+async def test_one_slot_runs_branches_one_after_the_other(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([
         node("left", APPS[0], write_step("s/left.txt", sleep=0.2), [("left", "s/left.txt")]),
         node("right", APPS[1], write_step("s/right.txt", sleep=0.2), [("right", "s/right.txt")]),
     ])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     await _drain(runner.run_ready(slots=1))
     (left_start, left_end), (right_start, right_end) = _times(runner, "left"), _times(runner, "right")
     assert left_end <= right_start or right_end <= left_start
 
 
-async def test_failing_step_blocks_downstream_and_retry_after_fix_completes(workspace: Any, tmp_path: Path) -> None:
+async def test_failing_step_blocks_downstream_and_retry_after_fix_completes(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([
         node("fragile", APPS[0], write_step("f/out.txt", fail_unless="f/fixed.flag"), [("out", "f/out.txt")]),
         node("after", APPS[1], write_step("f/after.txt", reads=("f/out.txt",)), [("after", "f/after.txt")],
              [("out", "f/out.txt")]),
     ])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     events, last = await _drain(runner.run_ready(until_done=True))
     assert isinstance(last, OperationFailed) and "fragile" in last.error
     assert any(isinstance(e, LogLines) and any("missing f/fixed.flag" in line for line in e.lines) for e in events)
@@ -111,12 +111,12 @@ async def test_failing_step_blocks_downstream_and_retry_after_fix_completes(work
         "unit_started", "unit_failed", "unit_retry", "unit_started", "unit_completed"]
 
 
-async def test_exit_zero_without_its_artifact_fails_the_step(workspace: Any, tmp_path: Path) -> None:
+async def test_exit_zero_without_its_artifact_fails_the_step(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([
         node("liar", APPS[0], write_step("l/other.txt"), [("promised", "l/promised.txt")]),
         node("next", APPS[1], write_step("l/next.txt"), [("next", "l/next.txt")], [("promised", "l/promised.txt")]),
     ])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     _, last = await _drain(runner.run_ready(until_done=True))
     assert isinstance(last, OperationFailed)
     liar = _unit(runner, "liar")
@@ -126,8 +126,8 @@ async def test_exit_zero_without_its_artifact_fails_the_step(workspace: Any, tmp
     assert runner.readiness().steps["next"].status == "blocked"
 
 
-async def test_state_survives_a_reload_mid_plan(workspace: Any, tmp_path: Path) -> None:
-    plan_path = save_plan(tmp_path, two_step_plan())
+async def test_state_survives_a_reload_mid_plan(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    plan_path = save_plan(templates, two_step_plan())
     state_path = tmp_path / "state" / "runner_state.json"
     first = DagRunner.open(plan_path, workspace, state_path=state_path)
     await _drain(first.run_next())
@@ -144,8 +144,8 @@ async def test_state_survives_a_reload_mid_plan(workspace: Any, tmp_path: Path) 
     assert [u["retry"]["attempt"] for u in second.state["units"]] == [1, 1]
 
 
-async def test_stale_running_step_can_be_recovered_and_retried(workspace: Any, tmp_path: Path) -> None:
-    plan_path = save_plan(tmp_path, two_step_plan())
+async def test_stale_running_step_can_be_recovered_and_retried(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    plan_path = save_plan(templates, two_step_plan())
     runner = DagRunner.open(plan_path, workspace)
     state = json.loads(runner.store.path.read_text())
     state["units"][0]["dispatch_status"] = "running"  # as left by a runner that was killed
@@ -158,8 +158,8 @@ async def test_stale_running_step_can_be_recovered_and_retried(workspace: Any, t
     assert isinstance(last, OperationFinished), last
 
 
-async def test_preview_is_recorded_apart_from_real_runs(workspace: Any, tmp_path: Path) -> None:
-    runner = DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace)
+async def test_preview_is_recorded_apart_from_real_runs(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    runner = DagRunner.open(save_plan(templates, two_step_plan()), workspace)
     assert runner.preview_next() == "make"
     assert not (workspace.data_dir / "t/number.txt").exists()
     assert runner.readiness().runnable_ids == ["double"]
@@ -174,18 +174,18 @@ async def test_preview_is_recorded_apart_from_real_runs(workspace: Any, tmp_path
     assert runner.state["provenance"]["real_app_execution"] is True
 
 
-async def test_preview_only_plan_refuses_real_runs(workspace: Any, tmp_path: Path) -> None:
+async def test_preview_only_plan_refuses_real_runs(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = two_step_plan()
     data["execution"].pop("runner_status")
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     with pytest.raises(AgilabError, match="preview-only"):
         await runner.run_next().wait()
     assert not (workspace.data_dir / "t/number.txt").exists()
     assert runner.preview_next() == "make"
 
 
-async def test_rerun_from_resets_the_step_and_its_downstream(workspace: Any, tmp_path: Path) -> None:
-    runner = DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace)
+async def test_rerun_from_resets_the_step_and_its_downstream(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    runner = DagRunner.open(save_plan(templates, two_step_plan()), workspace)
     await runner.run_ready(until_done=True).wait()
     assert runner.rerun_from("make") == ["make", "double"]
     readiness = runner.readiness()
@@ -197,9 +197,9 @@ async def test_rerun_from_resets_the_step_and_its_downstream(workspace: Any, tmp
     assert runner.state["run_status"] == "completed"
 
 
-async def test_cancelling_a_run_kills_the_step_and_records_it(workspace: Any, tmp_path: Path) -> None:
+async def test_cancelling_a_run_kills_the_step_and_records_it(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([node("slow", APPS[0], write_step("c/slow.txt", sleep=30), [("slow", "c/slow.txt")])])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     op = runner.run_ready()
     async with op:
         async for event in op.events():
@@ -223,27 +223,27 @@ async def test_plan_with_errors_cannot_be_opened(workspace: Any, tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
 
 
-async def test_state_of_another_plan_version_is_refused(workspace: Any, tmp_path: Path) -> None:
+async def test_state_of_another_plan_version_is_refused(workspace: Any, tmp_path: Path, templates: Path) -> None:
     state_path = tmp_path / "runner_state.json"
-    DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace, state_path=state_path)
+    DagRunner.open(save_plan(templates, two_step_plan()), workspace, state_path=state_path)
     changed = two_step_plan()
     changed["nodes"].append(node("extra", APPS[2], write_step("t/x"), [("x", "t/x")]))
     before = state_path.read_text()
     with pytest.raises(AgilabError, match="another version"):
-        DagRunner.open(save_plan(tmp_path, changed, "v2.json"), workspace, state_path=state_path)
+        DagRunner.open(save_plan(templates, changed, "v2.json"), workspace, state_path=state_path)
     assert state_path.read_text() == before
 
 
-async def test_progress_events_follow_each_step(workspace: Any, tmp_path: Path) -> None:
-    runner = DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace)
+async def test_progress_events_follow_each_step(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    runner = DagRunner.open(save_plan(templates, two_step_plan()), workspace)
     events, _ = await _drain(runner.run_ready(until_done=True))
     steps = [e.step for e in events if isinstance(e, Progress)]
     assert steps[1:] == ["make completed", "double completed"]
     assert check_plan(runner.check.data).ok
 
 
-async def test_request_preview_of_local_backend(workspace: Any, tmp_path: Path) -> None:
-    runner = DagRunner.open(save_plan(tmp_path, two_step_plan()), workspace)
+async def test_request_preview_of_local_backend(workspace: Any, tmp_path: Path, templates: Path) -> None:
+    runner = DagRunner.open(save_plan(templates, two_step_plan()), workspace)
     [preview] = runner.request_previews()
     assert preview["backend"] == "local" and preview["unit_id"] == "make"
     assert preview["command"][1] == "-c" and Path(preview["command"][0]).name.startswith("python")
@@ -252,9 +252,9 @@ async def test_request_preview_of_local_backend(workspace: Any, tmp_path: Path) 
 
 
 
-async def test_retries_stop_at_max_attempts(workspace: Any, tmp_path: Path) -> None:
+async def test_retries_stop_at_max_attempts(workspace: Any, tmp_path: Path, templates: Path) -> None:
     data = plan([node("never", APPS[0], ["python", "-c", "raise SystemExit(2)"], [("x", "n/x.txt")])])
-    runner = DagRunner.open(save_plan(tmp_path, data), workspace)
+    runner = DagRunner.open(save_plan(templates, data), workspace)
     _, last = await _drain(runner.run_ready())
     for _ in range(2):
         _, last = await _drain(runner.retry("never"))
