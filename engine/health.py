@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import AgilabError
 from .install import worker_env
+from .proc import clean_child_env
 from .settings import load_settings
 from .workspace import AppProject, Workspace
 
@@ -42,7 +43,7 @@ def _import_check(python: Path | str, modules: list[str], path_entries: list[Pat
     argv = [str(python), "-c", code, "\n".join(map(str, path_entries)), *modules]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=_IMPORT_TIMEOUT, cwd=tempfile.gettempdir(),
-                              check=False)
+                              check=False, env=clean_child_env())
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"{type(exc).__name__}: {exc}"
     if done.returncode == 0:

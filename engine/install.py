@@ -23,7 +23,7 @@ from .atomic import atomic_write_text
 from .errors import InstallError
 from .modes import CYTHON_MODE, RAPIDS_MODE
 from .operation import OperationContext
-from .proc import ChildProcess, clean_child_env
+from .proc import INSTALLER_KEEP, ChildProcess, clean_child_env
 from .workspace import REPO_ROOT, AppProject, Workspace
 
 STAMP = "install.json"
@@ -114,7 +114,7 @@ def stage_sources(app: AppProject, env: WorkerEnv) -> None:
 async def _step(ctx: OperationContext, label: str, argv: list[str], *, cwd: Path | None = None) -> None:
     await ctx.log(f"$ {' '.join(argv)}", "engine")
     # A neutral cwd: python -c puts the cwd first on sys.path, which could shadow the staged sources.
-    child = ChildProcess(argv, cwd=cwd or Path(tempfile.gettempdir()), env=clean_child_env({"UV_PYTHON_DOWNLOADS": "never"}))
+    child = ChildProcess(argv, cwd=cwd or Path(tempfile.gettempdir()), env=clean_child_env({"UV_PYTHON_DOWNLOADS": "never"}, keep=INSTALLER_KEEP))
     await child.start()
     code = await child.stream(ctx.sink)
     if code != 0:
@@ -185,6 +185,6 @@ async def install_local(ctx: OperationContext, workspace: Workspace, app: AppPro
 
 
 async def cudf_available(env: WorkerEnv) -> bool:
-    child = ChildProcess([str(env.python), "-c", "import cudf"])
+    child = ChildProcess([str(env.python), "-c", "import cudf"], env=clean_child_env())
     await child.start()
     return await child.stream(lambda source, line: None) == 0

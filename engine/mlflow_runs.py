@@ -20,6 +20,7 @@ from typing import Any
 
 from .analysis import Delta, compare_evidence
 from .errors import AgilabError
+from .proc import clean_child_env
 from .workspace import Workspace
 
 PARENT_TAG = "mlflow.parentRunId"
@@ -167,7 +168,7 @@ class MlflowServer:
         try:
             self.process = subprocess.Popen(self.argv(port), stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True,
-                                            cwd=self.workspace.mlflow_dir)
+                                            cwd=self.workspace.mlflow_dir, env=clean_child_env())
         except OSError as exc:
             raise MlflowError(f"cannot start mlflow server: {exc}") from exc
         finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fnmatch
 import os
 import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -15,9 +16,33 @@ LineSink = Callable[[str, str], Awaitable[None] | None]
 """Receives (source, line) for every line a child prints; source is 'stdout' or 'stderr'."""
 
 
-def clean_child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment for a child Python: ours without PYTHONPATH/PYTHONHOME, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}}
+SECRET_PATTERNS = ("*_API_KEY", "*APIKEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "OPENAI_*")
+"""Variables a child never inherits: API keys (the assistant's OpenAI key first), tokens, secrets, passwords."""
+PASS_SECRETS_ENV = "AGILAB_TUI_CHILD_SECRETS"
+"""Comma-separated names of secret variables the user explicitly lets children inherit."""
+_NOT_INHERITED = {"PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"}
+INSTALLER_KEEP = ("UV_*", "PIP_*")
+"""uv and pip read private-index credentials from these; installers keep them."""
+
+
+def is_secret_name(name: str, keep: Sequence[str] = ()) -> bool:
+    """True for a variable that looks like a credential and is not matched by ``keep``."""
+    upper = name.upper()
+    if any(fnmatch.fnmatchcase(upper, pattern) for pattern in keep):
+        return False
+    return any(fnmatch.fnmatchcase(upper, pattern) for pattern in SECRET_PATTERNS)
+
+
+def clean_child_env(extra: Mapping[str, str] | None = None, *, keep: Sequence[str] = ()) -> dict[str, str]:
+    """The environment for every child (stages, runner, scheduler, workers, managers, tools).
+
+    Ours without PYTHONPATH/PYTHONHOME and without credentials (:data:`SECRET_PATTERNS`), plus
+    ``extra``, which the caller passes on purpose and is kept as given.  ``keep``: patterns a kind of
+    child needs despite the rule (installers keep ``UV_*``/``PIP_*`` index credentials).
+    """
+    allowed = {n.strip() for n in os.environ.get(PASS_SECRETS_ENV, "").split(",") if n.strip()}
+    env = {k: v for k, v in os.environ.items()
+           if k not in _NOT_INHERITED and (k in allowed or not is_secret_name(k, keep))}
     env["PYTHONUNBUFFERED"] = "1"
     if extra:
         env.update(extra)

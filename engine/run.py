@@ -15,11 +15,12 @@ from .atomic import atomic_write_text
 from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import RunError
 from .install import install_status, worker_env
+from .leftovers import ProcessLedger, describe
 from .manager_plan import plan_with_manager
-from .manifest import artifact_entry, write_run_manifest
 from .modes import DASK_MODE, RAPIDS_MODE, mode_label, mode_token
 from .operation import OperationContext
 from .proc import ChildProcess, clean_child_env
+from .records import RecordWriter, app_record, recording
 from .run_request import RunRequest
 from .settings import AppSettings
 from .workspace import AppProject, Workspace
@@ -81,6 +82,14 @@ def ships_data(settings: AppSettings, workers: dict[str, int]) -> bool:
     return not settings.cluster.workers_data_path and not all(is_local_host(h) for h in workers)
 
 
+def lost_workers_validation(lost: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A manifest validation naming every Dask worker lost during the run (none: no entry)."""
+    if not lost:
+        return []
+    return [{"label": "dask workers", "status": "warn", "summary": f"{len(lost)} worker(s) lost during the run",
+             "details": [f"{w['name']} ({w['address']})" for w in lost]}]
+
+
 def _reset_output(folder: Path, data_root: Path) -> None:
     """Empty ``data_out`` only when it is a real sub-folder, never the share root itself."""
     if folder.resolve() in {data_root.resolve(), Path.home().resolve(), Path("/")}:
@@ -90,9 +99,10 @@ def _reset_output(folder: Path, data_root: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
 
 
-async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
-                   request: RunRequest, mode: int, *, shared_cluster: LocalDaskCluster | None = None) -> dict[str, Any]:
-    """One run in one mode, with its manifest; raises :class:`RunError` on any failure.
+async def _run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
+                    request: RunRequest, mode: int, *, shared_cluster: LocalDaskCluster | None = None,
+                    record: RecordWriter, plan_override: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The body of :func:`run_plan`, reporting what it learns to ``record``.
 
     Dask modes start their own local cluster and stop it afterwards, unless ``shared_cluster``
     (already started, e.g. by a benchmark of several Dask modes) is given.
@@ -109,7 +119,16 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
             raise RunError(f"mode {mode} needs RAPIDS, which is not available on this host "
                            "(cuDF is not importable in the worker environment)")
     await ctx.log(f"run {app.name} in mode {mode_label(mode)} [{mode_token(mode)}]", "engine")
+    ledger = ProcessLedger(workspace.log_dir(app))
+    leftovers = await asyncio.to_thread(ledger.clear_leftovers)
+    if leftovers:
+        await ctx.log(f"cleared {len(leftovers)} leftover process(es) of an earlier run of {app.name} that did not "
+                      f"end cleanly: {describe(leftovers)}", "engine")
     manager, plan, plan_path = await build_plan(ctx, workspace, app, settings, request, reuse=True)
+    if plan_override is not None:  # a rerun executes the recorded plan, not a fresh one
+        plan = plan_override
+    record.note(args=manager.args, data_in=str(manager.data_in), data_out=str(manager.data_out))
+    await asyncio.to_thread(record.write_plan, plan)
     if manager.reset_target:
         _reset_output(manager.data_out, workspace.data_dir)
     manager.data_out.mkdir(parents=True, exist_ok=True)
@@ -120,12 +139,15 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
         "worker_class": manager.worker_class, "src_paths": [str(env.src)],
         "pool_workers": settings.cluster.pool_max_workers or 0, "pool_executor": settings.cluster.pool_executor,
         "ship_data": bool(mode & DASK_MODE) and ships_data(settings, plan["workers"]),
+        "worker_loss_timeout": settings.cluster.worker_loss_timeout,
     }
     own_cluster: LocalDaskCluster | None = None
     cluster = shared_cluster
     result: dict[str, Any] = {}
     errors: list[str] = []
     log_lines: list[str] = []
+    lost_workers: list[dict[str, Any]] = []
+    partial_outputs: list[str] = []
 
     async def sink(source: str, line: str) -> None:
         parsed = _parse(line)
@@ -140,6 +162,13 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
             result.update(payload)
         elif kind == "error":
             errors.append(payload["error"])
+            partial_outputs[:] = payload.get("partial_outputs", [])
+        elif kind == "worker_lost":
+            lost_workers.append(payload)
+            line = (f"dask worker {payload['name']} ({payload['address']}) was lost; "
+                    f"{payload['remaining']} worker(s) left")
+            log_lines.append(line)
+            await ctx.log(line, "engine")
         elif kind in ("implementation", "dask", "transfer"):
             await ctx.log(f"{kind}: {json.dumps(payload)}", "engine")
 
@@ -149,34 +178,68 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
                 cluster = own_cluster = dask_cluster(workspace, app, settings, plan["workers"], ctx)
                 await own_cluster.start()
             spec["scheduler"] = cluster.address
-        spec_path = log_dir / "run_spec.json"
-        atomic_write_text(spec_path, json.dumps(spec, indent=2))
-        argv = [str(env.python), "-m", "workers.runner", str(spec_path)]
+            ledger.add(cluster.pids, "dask")
+        if "scheduler" in spec:
+            record.note(scheduler=spec["scheduler"])
+        spec_path = record.write_spec(spec)
+        argv = record.argv = [str(env.python), "-m", "workers.runner", str(spec_path)]
         child = ChildProcess(argv, cwd=env.root, env=clean_child_env())
         await child.start()
+        ledger.add([child.pid] if child.pid else [], "runner")
         code = await child.stream(sink)
     finally:
         if own_cluster is not None:
             await asyncio.shield(own_cluster.stop())
+        ledger.close()
     finished = time.time()
-    atomic_write_text(log_dir / "run.log", "\n".join(log_lines) + "\n")
     ok = code == 0 and bool(result)
-    artifacts = [artifact_entry(p, "output") for p in result.get("outputs", [])]
-    if result.get("reduce_path"):
-        artifacts.append(artifact_entry(result["reduce_path"], "reduce_summary"))
+    # run.log, run_manifest.json and their latest-run mirrors are written by the record.
     manifest_path = log_dir / "run_manifest.json"
-    write_run_manifest(manifest_path, app=app, label=f"{app.target} mode {mode}", status="pass" if ok else "fail",
-                       argv=argv, started=started, finished=finished, artifacts=artifacts,
-                       validations=[{"label": "runner exit", "status": "pass" if ok else "fail",
-                                     "summary": f"exit code {code}", "details": errors}])
+    record.extra["lost_workers"] = lost_workers
+    record.note(partial_outputs=partial_outputs or None)
+    record.validations = ([{"label": "runner exit", "status": "pass" if ok else "fail",
+                            "summary": f"exit code {code}", "details": errors},
+                           *lost_workers_validation(lost_workers)])
     if not ok:
         reason = errors[-1] if errors else f"the runner exited with code {code}"
-        raise RunError(f"run of {app.name} in mode {mode} failed: {reason}")
+        # Kept partial outputs and lost workers travel with the failure (OperationFailed carries ctx.result).
+        ctx.result.update({"lost_workers": lost_workers, "partial_outputs": partial_outputs})
+        kept = f"; {len(partial_outputs)} partial output(s) kept in {manager.data_out}" if partial_outputs else ""
+        raise RunError(f"run of {app.name} in mode {mode} failed: {reason}{kept}")
     return {
         "mode": mode, "token": mode_token(mode), "label": mode_label(mode),
         "seconds": round(finished - started, 4), "work_seconds": result["work_seconds"],
         "output_dir": str(manager.data_out), "outputs": result["outputs"], "reduce": result.get("reduce"),
         "reduce_path": result.get("reduce_path"), "manifest": str(manifest_path), "plan_path": str(plan_path),
         "implementations": result.get("implementations", []), "cluster_pids": cluster.pids if cluster and mode & DASK_MODE else [],
+        "lost_workers": lost_workers,
     }
 
+
+
+async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject, settings: AppSettings,
+                   request: RunRequest, mode: int, *, shared_cluster: LocalDaskCluster | None = None,
+                   kind: str = "run", parent: RecordWriter | str | None = None, rerun_of: str | None = None,
+                   plan_override: dict[str, Any] | None = None,
+                   overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One run in one mode, leaving a run record; raises :class:`RunError` on any failure.
+
+    Every call writes ``log/execute/<target>/runs/<run_id>/`` (completed, failed or cancelled) and
+    mirrors it to AGILab's latest-run paths. ``kind`` and ``parent`` let callers record the run as
+    a benchmark mode or a DAG step nested in their own record; ``plan_override`` runs a recorded
+    work plan as it was (reruns). Dask modes start their own local cluster and stop it afterwards,
+    unless ``shared_cluster`` (already started, e.g. by a benchmark of several Dask modes) is given.
+    """
+    record = app_record(workspace, app, kind=kind, settings=settings, label=f"{app.target} mode {mode}",
+                        parent=parent, rerun_of=rerun_of, venv=worker_env(workspace, app).venv)
+    record.note(mode=mode, token=mode_token(mode), mode_label=mode_label(mode), hosts=_workers_for(request, settings),
+                args={**settings.args, **request.to_app_kwargs()})
+    if overrides:
+        record.extra["overrides"] = dict(overrides)
+    async with recording(record, ctx):
+        result = await _run_plan(ctx, workspace, app, settings, request, mode, shared_cluster=shared_cluster,
+                                 record=record, plan_override=plan_override)
+        await record.finish("completed", outputs=result["outputs"], reduce=result.get("reduce"),
+                            reduce_path=result.get("reduce_path"), metrics={"work_seconds": result["work_seconds"]})
+    result.update(run_id=record.run_id, record_dir=str(record.dir), tracking=record.manifest["record"]["tracking"])
+    return result

@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import InstallError
 from .operation import OperationContext
-from .proc import ChildProcess, clean_child_env
+from .proc import INSTALLER_KEEP, ChildProcess, clean_child_env
 from .remote_host_prep import HostPython
 
 _PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;]+)")
@@ -63,7 +63,7 @@ def missing_wheels(folder: Path, requirements: str) -> list[str]:
 
 async def _run(ctx: OperationContext, argv: list[str], label: str) -> None:
     await ctx.log("$ " + " ".join(shlex.quote(a) for a in argv), "engine")
-    child = ChildProcess(argv, env=clean_child_env())
+    child = ChildProcess(argv, env=clean_child_env(keep=INSTALLER_KEEP))
     await child.start()
     lines: list[str] = []
 

@@ -23,17 +23,26 @@ class PandasWorker(BaseWorker):
         return fmt
 
     def write_frame(self, frame: Any, path: Path) -> Path:
+        import contextlib
         import os
         import tempfile
 
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         os.close(fd)
-        if path.suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        else:
-            frame.to_csv(tmp, index=False)
-        os.replace(tmp, path)
+        try:
+            if path.suffix == ".parquet":
+                frame.to_parquet(tmp, index=False)
+            else:
+                frame.to_csv(tmp, index=False)
+            os.replace(tmp, path)
+        except BaseException as exc:
+            # A full disk must not leave a hidden half-written file behind, and must name the output.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            if isinstance(exc, OSError) and not exc.filename:
+                raise OSError(exc.errno, str(exc.strerror or exc), str(path)) from exc
+            raise
         return path
 
     def write_outputs(self, frame: Any, metadata: dict[str, Any]) -> list[Path]:

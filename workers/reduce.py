@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -116,7 +117,12 @@ def write_artifact(artifact: ReduceArtifact, folder: Path | str, filename: str) 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / filename
     fd, tmp = tempfile.mkstemp(prefix=f".{filename}.", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(artifact.to_dict(), handle, indent=2, sort_keys=True)
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(artifact.to_dict(), handle, indent=2, sort_keys=True)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)  # a full disk leaves no hidden temp file behind
+        raise
     return target

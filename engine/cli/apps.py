@@ -8,6 +8,7 @@ from typing import Any
 
 from ..facade import Engine
 from ..modes import mode_label, parse_mode, parse_mode_list
+from ..run_overrides import parse_overrides
 from .stream import drive
 
 
@@ -59,13 +60,17 @@ def _print_run(result: dict[str, Any]) -> None:
     if result.get("reduce_path"):
         print(f"reduce artefact: {result['reduce_path']}")
     print(f"manifest: {result['manifest']}")
+    if result.get("run_id"):
+        print(f"run record: {result['run_id']} ({result['record_dir']})")
 
 
 def cmd_run(options: argparse.Namespace) -> int:
     engine = _engine()
     mode = parse_mode(options.mode) if options.mode is not None else None
     request = engine.request_from_settings(options.app, mode=mode)
-    return drive(engine.run(options.app, request), as_json=options.json, summary=_print_run)
+    overrides = parse_overrides(options.set or [])
+    return drive(engine.run(options.app, request, overrides=overrides or None), as_json=options.json,
+                 summary=_print_run)
 
 
 def _print_benchmark(result: dict[str, Any]) -> None:
@@ -96,6 +101,8 @@ def register(subparsers: Any) -> None:
     parser = add("run", cmd_run, "run the app in one mode")
     parser.add_argument("app")
     parser.add_argument("--mode", help="0-15 or a dcrp token (default: from settings)")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override one argument for this run only (repeatable; validated, recorded, not saved)")
     parser = add("benchmark", cmd_benchmark, "run several modes in turn and write benchmark.json")
     parser.add_argument("app")
     parser.add_argument("--modes", default="0,1,2,4", help="comma-separated modes (default 0,1,2,4)")

@@ -17,6 +17,7 @@ import psutil
 
 from ..atomic import atomic_write_text
 from ..errors import AgilabError
+from ..proc import clean_child_env
 from .config import ServiceConfig
 from .health import build_health
 from .state import pid_alive, read_state, write_state
@@ -79,7 +80,8 @@ async def start_service(config: ServiceConfig, *, timeout: float = 120.0,
     with open(config.log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", SUPERVISOR_MODULE, str(_config_path(config))],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, cwd=str(Path(__file__).resolve().parents[2]))
+                                start_new_session=True, cwd=str(Path(__file__).resolve().parents[2]),
+                                env=clean_child_env())
     deadline = time.monotonic() + timeout
     while True:
         state = read_state(config.state_path)

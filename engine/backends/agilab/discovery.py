@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ...atomic import atomic_write_text
+from ...proc import clean_child_env
 from . import paths
 
 PYTHON_ENV = "AGILAB_PYTHON"
@@ -125,7 +126,8 @@ def _probe(python: Path) -> dict[str, Any] | None:
     if facts is not None:
         return facts
     try:
-        done = subprocess.run([str(python), "-c", _PROBE], capture_output=True, text=True, timeout=30, check=False)
+        done = subprocess.run([str(python), "-c", _PROBE], capture_output=True, text=True, timeout=30, check=False,
+                              env=clean_child_env())
         data = json.loads(done.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.TimeoutExpired, ValueError, IndexError):
         return None
