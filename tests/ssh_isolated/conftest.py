@@ -50,7 +50,7 @@ def trust(workspace: Workspace, hosts: list[IsoHost]) -> None:
 def configure(engine: Engine, hosts: list[IsoHost], key: Path, *, scheduler_host: str = "127.0.0.1",
               cython: bool = True, **cluster: Any) -> None:
     settings = engine.settings(FLIGHT)
-    settings.update_cluster(cluster_enabled=True, pool=True, cython=cython, ssh_key_path=str(key),
+    settings.update_cluster(cluster_enabled=True, pool=True, cython=cython, ssh_key_path=str(key), verbose=2,
                             scheduler=f"{scheduler_host}:{free_port(scheduler_host)}", **cluster)
     settings.set_workers({h.spec: 1 for h in hosts})
     settings.save()
