@@ -25,7 +25,7 @@ from .benchmark import benchmark_table, read_benchmark, write_benchmark
 from .cluster_local import LocalDaskCluster, is_local_host
 from .errors import AgilabError
 from .events import LogLines, OperationFailed, OperationFinished
-from .install import InstallStatus, install_local, install_status, worker_env
+from .install import InstallStatus, install_local, install_status, record_hosts, worker_env
 from .manager_client import args_schema, validate_args
 from .modes import CYTHON_MODE, DASK_MODE, validate_mode
 from .operation import Operation, OperationContext
@@ -155,22 +155,14 @@ class Engine:
                 remote = [h for h, n in cluster.workers.items() if n > 0 and not is_local_host(h)]
                 if cluster.cluster_enabled and remote:
                     await ctx.log(f"installing on {len(remote)} remote host(s): {', '.join(remote)}", "engine")
-                    result.update(await install_remote_hosts(ctx, self.workspace, app, cluster, remote, modes))
+                    try:
+                        result.update(await install_remote_hosts(ctx, self.workspace, app, cluster, remote, modes))
+                    finally:  # install.json says ok only when every host succeeded
+                        record_hosts(self.workspace, app, ctx.result.get("hosts") or [
+                            {"host": h, "status": "failed", "reason": "the install did not finish"} for h in remote])
                 return result
 
         return Operation("install", app.name, body, detail=f"modes_enabled={modes}")
-
-    def set_ssh_password(self, password: str | None) -> None:
-        """Hold the SSH password for this workspace's hosts in memory only (never written anywhere)."""
-        from .ssh.credentials import remember_password
-
-        remember_password(self.workspace.root, password)
-
-    def index_access(self, app: str | AppProject) -> Any:
-        """The effective ``[cluster.index]`` for the hosts (blanks derived from this machine), for display."""
-        from .index_access import index_settings, resolve_index_access
-
-        return resolve_index_access(index_settings(self.settings(app).cluster))
 
     def set_ssh_password(self, password: str | None) -> None:
         """Hold the SSH password for this workspace's hosts in memory only (never written anywhere)."""
@@ -203,8 +195,9 @@ class Engine:
 
     def load_distribution(self, app: str | AppProject) -> dict[str, Any] | None:
         app = self.app(app)
-        path = (worker_env(self.workspace, app).plan_file if is_native(app)
-                else backend_for(self, app).plan_file(app))
+        if not is_native(app):
+            return backend_for(self, app).load_distribution(app)
+        path = worker_env(self.workspace, app).plan_file
         return json.loads(path.read_text("utf-8")) if path.exists() else None
 
     def save_distribution(self, app: str | AppProject, plan: dict[str, Any]) -> Path:

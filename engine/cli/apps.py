@@ -22,12 +22,12 @@ def cmd_apps(options: argparse.Namespace) -> int:
     for app in engine.apps():
         status = engine.install_status(app)
         rows.append({"name": app.name, "target": app.target, "bundled": app.bundled, "path": str(app.path),
-                     "installed": status.installed})
+                     "installed": status.installed, "backend": app.backend})
     if options.json:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            origin = "bundled" if row["bundled"] else "workspace"
+            origin = "agilab" if row["backend"] == "agilab" else "bundled" if row["bundled"] else "workspace"
             state = "installed" if row["installed"] else "not installed"
             print(f"{row['name']:<32} {origin:<10} {state}")
     return 0

@@ -61,7 +61,8 @@ def test_run_streams_records_and_shows_outputs(mode: int, share: str, flight_ins
     assert result["reduce"]["reducer"] == "flight_telemetry.trajectory-metrics.v1"
     # streamed: AGILab's worker lines are in the log, in order before the result line
     log = done.stderr
-    assert "FlightTelemetryWorker.stop" in log and log.index("FlightTelemetryWorker.stop") < log.rindex("seconds")
+    assert "FlightTelemetryWorker.stop" in log
+    assert log.index("FlightTelemetryWorker.stop") < log.rindex(str(result["agilab_result"]))
     if mode == 4:
         assert "dask scheduler" in log
     assert _no_leftovers(agilab_home) == []
@@ -109,3 +110,48 @@ def test_cancelling_a_dask_run_kills_scheduler_and_workers(flight_installed: dic
     live_before = asyncio.run(scenario())
     assert live_before, "AGILab's Dask processes were expected to be running when cancelled"
     assert _no_leftovers(agilab_in_process) == []
+
+
+def _per_aircraft(files: list[Path], column: str) -> dict[str, float]:
+    import pandas as pd
+
+    totals: dict[str, float] = {}
+    for path in files:
+        frame = pd.read_parquet(path, columns=["aircraft", column])
+        for aircraft, value in frame.groupby(frame["aircraft"].astype(str))[column].sum().items():
+            totals[aircraft] = totals.get(aircraft, 0.0) + float(value)
+    return totals
+
+
+def test_native_app_gives_agilab_s_per_aircraft_distance(flight_installed: dict, agilab_cli_env: dict[str, str],
+                                                        agilab_home: Path, agilab_in_process: Path,
+                                                        agilab_workspace: Path) -> None:
+    """The same trajectory CSVs through our native flight app and AGILab's: same total distance per aircraft.
+
+    AGILab's ``speed`` column holds each segment's length in metres (its quirk); ours is ``distance_m``.
+    """
+    agilab_out = agilab_home / "localshare" / "user" / "flight_telemetry" / "dataframe"
+    if not sorted(agilab_out.glob("*.parquet")):
+        done = cli(agilab_cli_env, "run", FLIGHT, "--mode", "0", "--json")
+        assert json.loads(done.stdout)["ok"], done.stderr[-2000:]
+    agilab_totals = _per_aircraft(sorted(agilab_out.glob("*.parquet")), "speed")
+
+    from engine.facade import Engine
+    from engine.workspace import Workspace
+
+    engine = Engine(Workspace(agilab_workspace))
+    settings = engine.settings("flight_telemetry_project")
+    native_out = agilab_workspace / "native_flight_out"
+    settings.set_args({**settings.args, "data_in": str(agilab_home / "localshare" / "user" / "flight_telemetry"
+                                                       / "dataset" / "csv"),
+                       "data_out": str(native_out), "files": "*.csv", "nfile": 0})
+    settings.save()
+    done = cli(agilab_cli_env, "install", "flight_telemetry_project", "--json")
+    assert json.loads(done.stdout)["ok"], done.stderr[-2000:]
+    done = cli(agilab_cli_env, "run", "flight_telemetry_project", "--mode", "0", "--json")
+    assert json.loads(done.stdout)["ok"], done.stderr[-2000:]
+    native_totals = _per_aircraft(sorted(native_out.glob("*.parquet")), "distance_m")
+    assert sorted(native_totals) == sorted(agilab_totals) == ["60", "61"]
+    for aircraft, total in agilab_totals.items():
+        assert total > 0
+        assert native_totals[aircraft] == pytest.approx(total, rel=2e-3), aircraft

@@ -115,7 +115,7 @@ class AgilabBackend:
             code = snippet.distribute_snippet(apps_path, project, request)
             path, outcome = await self._execute(ctx, app, "get_distrib", code, None)
             plan_path = self.plan_file(app)
-            plan = json.loads(plan_path.read_text("utf-8")) if plan_path.is_file() else None
+            plan = self.load_distribution(app)
             return {"backend": self.name, "plan_path": str(plan_path), "plan": plan, "snippet": str(path),
                     "agilab_result": outcome.result}
 
@@ -283,3 +283,25 @@ class AgilabBackend:
                 message = "unknown key (not accepted by the app's argument model)"
             raise SettingsError(paths.settings_file(app.name), message, key=key)
         return dict(values)
+
+    def load_distribution(self, app: AppProject) -> dict[str, Any] | None:
+        """AGILab's distribution_tree.json in the shape the work plan views read (chunk metadata as
+        ``{"partition", "weight"}``); AGILab's own tree is kept under ``agilab_tree``."""
+        path = self.plan_file(app)
+        if not path.is_file():
+            return None
+        tree = json.loads(path.read_text("utf-8"))
+        plan = dict(tree)
+
+        def meta(entry: Any) -> dict[str, Any]:
+            if isinstance(entry, dict):
+                return entry
+            if isinstance(entry, (list, tuple)) and entry:
+                weight = entry[1] if len(entry) > 1 and isinstance(entry[1], (int, float)) else 0.0
+                return {"partition": entry[0], "weight": weight}
+            return {"partition": entry, "weight": 0.0}
+
+        plan["work_plan_metadata"] = [[meta(m) for m in slot] for slot in tree.get("work_plan_metadata", [])]
+        plan.setdefault("weights_unit", tree.get("weights_unit", ""))
+        plan["agilab_tree"] = tree
+        return plan
