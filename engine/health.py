@@ -101,9 +101,13 @@ def _settings_cards(workspace: Workspace, app: AppProject) -> tuple[list[HealthC
         share = HealthCard("cluster", "Cluster share", OK, "not needed: runs are local")
     elif cluster.workers_data_path:
         share = HealthCard("cluster", "Cluster share", OK, f"workers read {cluster.workers_data_path}")
+    elif cluster.data_transfer == "shared":
+        share = HealthCard("cluster", "Cluster share", FAIL, "data_transfer is 'shared' but workers_data_path is empty",
+                           "set workers_data_path in ORCHESTRATE > System to a path every worker mounts, "
+                           "or data_transfer to 'auto' so partitions travel through Dask")
     else:
-        share = HealthCard("cluster", "Cluster share", FAIL, "cluster on but workers_data_path is empty",
-                           "set workers_data_path in ORCHESTRATE > System to a path every worker mounts")
+        # Without a shared folder the partitions travel to the workers through Dask and outputs come back here.
+        share = HealthCard("cluster", "Cluster share", OK, "no shared folder: data travels through Dask")
     from .manager_client import ManagerError, validate_args
 
     try:

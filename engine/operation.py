@@ -43,6 +43,8 @@ class OperationContext:
         self._timed_flushes: set[asyncio.Task[None]] = set()
         self._taps: list[Callable[[str, str], None]] = []
         self.result: dict[str, Any] = {}
+        self.shown: Callable[[str, str], bool] | None = None
+        """Which (source, line) reach the event stream (the verbosity); taps, i.e. run.log, get every line."""
 
     @property
     def op_id(self) -> str:
@@ -57,6 +59,8 @@ class OperationContext:
         """Queue one line; batches are flushed by size or age."""
         for tap in self._taps:
             tap(source, line)
+        if self.shown is not None and not self.shown(source, line):
+            return
         self._pending.setdefault(source, []).append(line)
         if (sum(len(v) for v in self._pending.values()) >= _BATCH_LINES
                 or time.monotonic() - self._last_flush >= _BATCH_SECONDS):

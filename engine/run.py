@@ -108,6 +108,9 @@ async def _run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject
     (already started, e.g. by a benchmark of several Dask modes) is given.
     """
     started = time.time()
+    from .log_levels import level_filter
+
+    ctx.shown = level_filter(int(request.verbose))
     status = install_status(workspace, app, mode)
     if status.reason:
         raise RunError(status.reason)

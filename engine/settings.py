@@ -19,6 +19,7 @@ from .atomic import atomic_write_text, content_digest, file_lock
 from .errors import FileChangedError, SettingsError
 from .index_access import IndexSettings
 from .modes import compute_mode, mode_label
+from .service_settings import ServiceSettings
 from .settings_read import check_settings_shape, parse_toml_text, read_text_once
 from .workspace import AppProject, Workspace
 
@@ -77,7 +78,6 @@ class ClusterSettings(BaseModel):
     auth_method: Literal["ssh_key", "password"] = "ssh_key"
     ssh_key_path: str = ""
     pool_max_workers: int | None = Field(None, ge=1)
-    pool_item_timeout: float | None = Field(None, gt=0)
     pool_executor: Literal["auto", "process", "thread"] = "auto"
     remote_root: str = "~/.agilab-tui"
     """Folder on each worker host holding its worker environments (``{host}`` is replaced)."""
@@ -89,6 +89,8 @@ class ClusterSettings(BaseModel):
     """Seconds a Dask run waits for a worker to (re)join once every worker is lost, then fails."""
     workers: dict[str, int] = Field(default_factory=lambda: {"127.0.0.1": 2})
     service_health: ServiceHealth = Field(default_factory=ServiceHealth)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    """``[cluster.service]``: heartbeat timeout and queue retention of service mode."""
     index: IndexSettings = Field(default_factory=IndexSettings)
     """``[cluster.index]``: how worker hosts reach the package index (see engine/index_access.py)."""
 

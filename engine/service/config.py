@@ -116,8 +116,8 @@ def build_config(workspace: Workspace, app: AppProject, settings: AppSettings, *
         ssh_key_path=cluster.ssh_key_path or None,
         known_hosts_files=[str(workspace_known_hosts(workspace))],
     )
-    if heartbeat_timeout is not None:
-        config.heartbeat_timeout = heartbeat_timeout
+    config.heartbeat_timeout = cluster.service.heartbeat_timeout if heartbeat_timeout is None else heartbeat_timeout
+    config.cleanup = {**config.cleanup, **cluster.service.cleanup()}
     if poll_interval is not None:
         config.poll_interval = poll_interval
     return config

@@ -80,3 +80,29 @@ async def test_ctrl_t_opens_the_highlighted_output_in_the_analysis_explorer(shar
         assert str(analysis.base_source.path) == wanted
         assert analysis.query_one("#explorer-table", Select).value == wanted
         assert analysis.query_one(Explorer).table.source.row_count > 0
+
+
+async def test_verbosity_changes_what_the_run_log_shows(shared_home: Path, settle) -> None:
+    from engine.facade import Engine
+    from tui.widgets.log_pane import LogPane
+
+    shown: dict[int, int] = {}
+    recorded: dict[int, int] = {}
+    for verbose in (0, 2):
+        engine = Engine()
+        settings = engine.settings("flight_telemetry_project")
+        settings.update_cluster(verbose=verbose)
+        settings.save()
+        app = make_app(test_mode=True)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+b")
+            await settle(pilot)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "output file(s)" in text_of(app.view("orchestrate").query_one("#run-status", Static))
+            shown[verbose] = app.view("orchestrate").query_one(LogPane).total_lines
+        run_log = shared_home / "log" / "execute" / "flight_telemetry" / "run.log"
+        recorded[verbose] = len(run_log.read_text().splitlines())
+    assert 0 < shown[0] < shown[2], shown
+    assert recorded[0] >= shown[2] - 5, "run.log keeps every line whatever the verbosity"

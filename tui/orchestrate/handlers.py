@@ -21,6 +21,7 @@ from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.log_filter import LogSourceFilter
 from tui.orchestrate.run_result import RunResult, count_rows
 from tui.orchestrate.sections import SECTIONS, BenchmarkSection, RunSection, Section, summarize_run
+from tui.orchestrate.service_form import ServiceSettingsForm
 from tui.orchestrate.ssh_form import SshSettingsForm
 from tui.orchestrate.workplan import WorkplanView
 from tui.page import PageView, PaletteCommand
@@ -42,7 +43,8 @@ def gather_state(engine: Any) -> dict[str, Any]:
     settings = engine.settings(app)
     state: dict[str, Any] = {"app": app, "cluster": settings.cluster, "mode_label": settings.mode_label,
                              "args": settings.args, **refresh_state(engine)}
-    for key, call in (("args_model", engine.args_model), ("benchmark", engine.load_benchmark),
+    # Looked up inside the try: an engine without one of these breaks its own section, not the page.
+    for key, call in (("args_model", lambda a: engine.args_model(a)), ("benchmark", engine.load_benchmark),
                       ("plan", engine.load_distribution)):
         try:
             state[key] = call(app)
@@ -117,6 +119,7 @@ class OrchestrateHandlers(PageView):
     def _show_state(self, state: dict[str, Any]) -> None:
         self.query_one(SettingsForm).load(state["cluster"], state["mode_label"])
         self.query_one(HostsSection).load(state["cluster"])
+        self.query_one(ServiceSettingsForm).load(state["cluster"])
         if "args_model" in state:
             self.query_one(ArgsForm).load(state["args_model"], state["args"])
         else:

@@ -20,6 +20,7 @@ from textual.widgets import Button, DataTable, Static
 from tui.messages import EngineCallDone
 from tui.orchestrate.sections import Section
 from tui.orchestrate.service_calls import ServiceReport, gate_text, service_action
+from tui.orchestrate.service_form import ServiceSettingsForm
 
 POLL_SECONDS = 2.0
 COLUMNS = ("worker", "healthy", "reason", "future_state", "heartbeat_state", "heartbeat_age_sec")
@@ -34,7 +35,7 @@ class ServiceSection(Section):
 
     DEFAULT_CSS = """
     ServiceSection {
-        #service-health { height: 1fr; min-height: 3; background: $surface; }
+        #service-health { height: auto; min-height: 3; max-height: 10; background: $surface; }
         #service-gate, #service-path { height: auto; padding: 0 0 0 1; color: $text-muted; }
         #service-gate.-ok { color: $success; }
         #service-gate.-error { color: $error; }
@@ -74,6 +75,8 @@ class ServiceSection(Section):
         yield Static("", id="service-path")
         table: DataTable[str] = DataTable(id="service-health", cursor_type="row", zebra_stripes=True)
         yield table
+        yield Static("SLA (health gate), heartbeat and retention", classes="section-help")
+        yield ServiceSettingsForm(id="service-settings")
 
     def on_mount(self) -> None:
         table = self.query_one("#service-health", DataTable)

@@ -2,8 +2,8 @@
 
 Each valid edit is posted as :class:`~tui.widgets.settings_form.SettingsForm.Changed` (the page writes
 it to ``[cluster]`` at once, like the other system settings); invalid text stays in its field with the
-reason under it and nothing is written. There is deliberately no password field: only key files
-are configured here, so no secret ever reaches ``app_settings.toml``.
+reason under it and nothing is written. The auth method is AGILab's ``auth_method`` (``ssh_key`` or
+``password``); there is deliberately no password field, so no secret ever reaches ``app_settings.toml``.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Select, Static
 
 from tui.widgets.settings_form import SettingsForm
 
+AUTH_METHODS = [("ssh key (agent, ssh_config or key file)", "ssh_key"), ("password (asked at connect time)", "password")]
 _USER = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$")
 
 
@@ -70,7 +71,7 @@ class SshSettingsForm(Vertical):
         margin-top: 1;
         .ssh-row { height: auto; width: 1fr; }
         .ssh-label { width: 16; padding: 0 1 0 0; }
-        Input { width: 1fr; }
+        Input, Select { width: 1fr; }
         Input.-invalid { color: $error; }
         .ssh-error { color: $error; height: auto; padding-left: 16; display: none; }
         .ssh-error.-shown { display: block; }
@@ -78,6 +79,9 @@ class SshSettingsForm(Vertical):
     """
 
     def compose(self) -> ComposeResult:
+        with Horizontal(classes="ssh-row"):
+            yield Label("SSH auth", classes="ssh-label")
+            yield Select(AUTH_METHODS, allow_blank=False, value="ssh_key", id="ssh-auth_method", compact=True)
         for key, label, placeholder, _ in FIELDS:
             with Horizontal(classes="ssh-row"):
                 yield Label(label, classes="ssh-label")
@@ -86,7 +90,8 @@ class SshSettingsForm(Vertical):
 
     def load(self, cluster: Any) -> None:
         """Fill every field from a ``ClusterSettings`` (prevented: a fill is not an edit)."""
-        with self.prevent(Input.Changed):
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#ssh-auth_method", Select).value = getattr(cluster, "auth_method", "ssh_key")
             for key, *_ in FIELDS:
                 self.query_one(f"#ssh-{key}", Input).value = str(getattr(cluster, key, "") or "")
                 self.show_error(key, "")
@@ -117,3 +122,9 @@ class SshSettingsForm(Vertical):
             return
         self.show_error(key, "")
         self.post_message(SettingsForm.Changed({key: value}))
+
+    @on(Select.Changed, "#ssh-auth_method")
+    def _auth_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, str):
+            self.post_message(SettingsForm.Changed({"auth_method": event.value}))

@@ -1,4 +1,5 @@
-"""System settings: pool / cython / cluster / rapids switches, scheduler, worker map, verbosity, live mode.
+"""System settings: pool / cython / cluster / rapids switches, scheduler, worker map, verbosity, data share,
+pool executor and size, live mode.
 
 Each valid change is posted as :class:`SettingsForm.Changed` (the page writes it to ``[cluster]`` at
 once); invalid text stays in the field with the error shown under it and nothing is posted.
@@ -18,6 +19,24 @@ from textual.widgets import Input, Label, Select, Static, Switch
 
 FLAGS = (("pool", "Pool (+1)"), ("cython", "Cython (+2)"), ("cluster_enabled", "Cluster (+4)"), ("rapids", "RAPIDS (+8)"))
 VERBOSITY = [("0 quiet", 0), ("1 info", 1), ("2 debug", 2), ("3 trace", 3)]
+POOL_EXECUTORS = [("auto", "auto"), ("process", "process"), ("thread", "thread")]
+
+
+def parse_pool_workers(text: str) -> int | None:
+    """Empty -> None (one per CPU); otherwise a whole number >= 1."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"'{text}': the pool size must be a whole number of at least 1 (or empty)")
+    return int(text)
+
+
+def validate_data_share(text: str) -> str:
+    text = text.strip()
+    if text and not text.startswith(("/", "~")):
+        raise ValueError("the data share must be an absolute path (or start with ~) that every worker mounts")
+    return text
 
 
 def format_workers(workers: dict[str, int]) -> str:
@@ -74,6 +93,17 @@ class SettingsForm(VerticalScroll):
         with Horizontal(classes="row"):
             yield Label("Verbosity", classes="field-label")
             yield Select(VERBOSITY, allow_blank=False, value=1, id="set-verbose", compact=True)
+        with Horizontal(classes="row"):
+            yield Label("Data share", classes="field-label")
+            yield Input(placeholder="empty: data travels through Dask", id="set-workers_data_path", compact=True)
+        yield Static("", id="err-workers_data_path", classes="field-error")
+        with Horizontal(classes="row"):
+            yield Label("Pool executor", classes="field-label")
+            yield Select(POOL_EXECUTORS, allow_blank=False, value="auto", id="set-pool_executor", compact=True)
+        with Horizontal(classes="row"):
+            yield Label("Pool workers", classes="field-label")
+            yield Input(placeholder="empty: one per CPU", id="set-pool_max_workers", compact=True)
+        yield Static("", id="err-pool_max_workers", classes="field-error")
 
     def load(self, cluster: Any, mode_label: str) -> None:
         """Fill every field from a ``ClusterSettings`` without posting changes."""
@@ -84,8 +114,12 @@ class SettingsForm(VerticalScroll):
             self.query_one("#set-scheduler", Input).value = cluster.scheduler
             self.query_one("#set-workers", Input).value = format_workers(cluster.workers)
             self.query_one("#set-verbose", Select).value = cluster.verbose
-            self.show_error("scheduler", "")
-            self.show_error("workers", "")
+            self.query_one("#set-workers_data_path", Input).value = cluster.workers_data_path
+            self.query_one("#set-pool_executor", Select).value = cluster.pool_executor
+            workers = cluster.pool_max_workers
+            self.query_one("#set-pool_max_workers", Input).value = "" if workers is None else str(workers)
+            for key in ("scheduler", "workers", "workers_data_path", "pool_max_workers"):
+                self.show_error(key, "")
             self.set_mode_label(mode_label)
 
     def set_mode_label(self, label: str) -> None:
@@ -142,3 +176,28 @@ class SettingsForm(VerticalScroll):
     def _verbose_changed(self, event: Select.Changed) -> None:
         if event.value is not Select.NULL:
             self._post({"verbose": int(event.value)})  # type: ignore[arg-type]
+
+    @on(Input.Changed, "#set-workers_data_path")
+    def _share_changed(self, event: Input.Changed) -> None:
+        try:
+            value = validate_data_share(event.value)
+        except ValueError as exc:
+            self.show_error("workers_data_path", str(exc))
+            return
+        self.show_error("workers_data_path", "")
+        self._post({"workers_data_path": value})
+
+    @on(Input.Changed, "#set-pool_max_workers")
+    def _pool_workers_changed(self, event: Input.Changed) -> None:
+        try:
+            value = parse_pool_workers(event.value)
+        except ValueError as exc:
+            self.show_error("pool_max_workers", str(exc))
+            return
+        self.show_error("pool_max_workers", "")
+        self._post({"pool_max_workers": value})
+
+    @on(Select.Changed, "#set-pool_executor")
+    def _executor_changed(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._post({"pool_executor": event.value})
