@@ -97,13 +97,21 @@ def when(started: str) -> str:
 
 
 def key_metrics(runs: list[RunSummary], count: int = METRIC_COLUMNS) -> list[str]:
-    """The metrics most runs have, alphabetical among equals; ``seconds`` has its own column."""
+    """The metrics worth a column: those most runs have, then those that vary from run to run, then
+    row counts and means (the headline figures of a reduce summary); ``seconds`` has its own column."""
+    values: dict[str, set[float]] = {}
     seen: dict[str, int] = {}
     for run in runs:
-        for name in run.metrics:
-            if name != "seconds":
+        for name, value in run.metrics.items():
+            if name not in ("seconds", "work_seconds"):
                 seen[name] = seen.get(name, 0) + 1
-    return [name for name, _ in sorted(seen.items(), key=lambda item: (-item[1], item[0]))][:count]
+                values.setdefault(name, set()).add(value)
+
+    def rank(name: str) -> tuple[int, bool, bool, str]:
+        headline = name == "row_count" or name.startswith("mean_")
+        return -seen[name], len(values[name]) < 2, not headline, name
+
+    return sorted(seen, key=rank)[:count]
 
 
 def output_files(manifest: dict[str, Any]) -> list[dict[str, Any]]:
@@ -251,7 +259,7 @@ class RecordsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         table = DataTable(cursor_type="row", zebra_stripes=True, id="records-table")
-        table.border_title = "Runs · b/c compare A/B · d diff previous · R rerun · * pinned"
+        table.border_title = "Runs · b/c compare A/B · d vs previous · R rerun · * pinned"
         yield table
         with ContentSwitcher(initial="records-detail", id="records-lower"):
             with VerticalScroll(id="records-detail"):
