@@ -5,7 +5,7 @@ How a page plugs in (the full contract is in ``tui/page.py``): a view widget per
 (gathered here into the palette), ``app.run_operation(op, view)`` for long engine operations
 (events come back as ``EngineEventMessage``), ``app.call_engine(tag, fn, ..., reply_to=view)`` for
 blocking calls (``EngineCallDone``), ``app.set_active_app(name)`` to switch projects, and
-``app.redact(text)`` / ``app.test_mode`` for deterministic screenshots.
+``app.redact(text)`` and ``app.clock`` (fixed in test mode) for deterministic screenshots.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from tui.clock import Clock, FixedClock
 from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
 from tui.widgets.status_line import StatusLine
 
@@ -100,7 +101,9 @@ class AgilabApp(App[None]):
         self._engine_factory = engine if callable(engine) else None
         self._engine_lock = threading.Lock()
         self.test_mode = test_mode
-        """Hide clocks, durations, hostnames and tmp paths so screenshots are deterministic."""
+        """Fixed clock, and hostnames and tmp paths redacted, so screenshots are deterministic."""
+        self.clock: Clock = FixedClock() if test_mode else Clock()
+        """Where widgets read time and measured durations (fixed in test mode: numbers shown, never changing)."""
         self.operations: dict[str, Operation] = {}
         """Running operations by op id."""
         self._pending_done: dict[str, OperationDone] = {}
@@ -120,7 +123,7 @@ class AgilabApp(App[None]):
 
     # --- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield StatusLine(show_clock=not self.test_mode, id="status-line")
+        yield StatusLine(id="status-line")
         with TabbedContent(initial=DEFAULT_TAB, id="tabs"):
             for index, (tab_id, label, module, class_name) in enumerate(PAGES, start=1):
                 with TabPane(f"{index} {label}", id=tab_id):

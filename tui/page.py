@@ -32,8 +32,8 @@ The view contract:
    subprocess I/O themselves.
 7. :class:`tui.messages.ActiveAppChanged` is posted to every view when ``app.set_active_app(name)``
    is called; views reload what depends on the app.
-8. Test mode (``app.test_mode``): show no clock, duration, hostname or tmp path; pass volatile text
-   through ``self.app.redact(text)`` before displaying it.
+8. Test mode (``app.test_mode``): read time through ``app.clock`` (``tui.clock``; fixed in test mode, so
+   durations are shown yet never change) and pass hostnames and tmp paths through ``self.app.redact(text)``.
 """
 
 from __future__ import annotations

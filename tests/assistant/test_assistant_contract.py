@@ -226,7 +226,22 @@ def test_dtype_and_collision_checks(action: dict[str, Any], key: str, fragment: 
 
 
 def test_rename_swap_is_allowed() -> None:
-    validate_contract(with_actions({"action": "rename_columns", "mapping": {"alt": "speed", "speed": "alt"}}), SCHEMA)
+    """Swapping two names is one simultaneous rename: valid, and the rendered stage really swaps the columns."""
+    import pandas as pd
+
+    from engine.assistant.reference import apply_contract
+    from engine.assistant.render import render_contract
+
+    contract = validate_contract(with_actions({"action": "rename_columns", "mapping": {"alt": "speed", "speed": "alt"}}),
+                                 SCHEMA)
+    assert contract.actions[0].mapping == {"alt": "speed", "speed": "alt"}
+    frame = pd.DataFrame({"speed": [250.0], "alt": [9000], "callsign": ["A1"]})
+    swapped = apply_contract(frame, contract)
+    assert list(swapped.columns) == ["alt", "speed", "callsign"]
+    assert swapped["alt"].tolist() == [250.0] and swapped["speed"].tolist() == [9000]
+    namespace = {"df": frame.copy(), "pd": pd}
+    exec(render_contract(contract), namespace)  # the code the stage would run
+    assert namespace["df"].equals(swapped)
 
 
 # --- hashes and stage fields -----------------------------------------------------------------

@@ -27,7 +27,7 @@ class PanelApp(AgilabApp):
         self._panel = panel
 
     def compose(self) -> ComposeResult:
-        yield StatusLine(show_clock=False, id="status-line")
+        yield StatusLine(id="status-line")
         with TabbedContent(initial="workflow", id="tabs"):
             for index, (tab_id, label, *_rest) in enumerate(PAGES, start=1):
                 with TabPane(f"{index} {label}", id=tab_id):

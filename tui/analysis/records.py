@@ -267,7 +267,7 @@ class RecordsPanel(Vertical):
                              id="records-body")
             yield PlotextPlot(id="records-chart")
         yield Static("", id="records-verdict")
-        yield OpStatus(show_clock=not self.app.test_mode, id="records-op")
+        yield OpStatus(id="records-op")
 
     # --- listing --------------------------------------------------------------------------------
     def reload(self) -> None:

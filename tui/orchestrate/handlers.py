@@ -61,6 +61,12 @@ def refresh_state(engine: Any) -> dict[str, Any]:
             "mode_label": settings.mode_label}
 
 
+def rapids_reason(engine: Any) -> str:
+    from engine.rapids_check import rapids_unavailable_reason
+
+    return rapids_unavailable_reason(engine.workspace, engine.active_app())
+
+
 def write_snippet(engine: Any, kind: str, code: str) -> Path:
     """Save a snippet as AGILab names it: ``<log dir>/AGI_<method>_<target>.py``."""
     from engine.atomic import atomic_write_text
@@ -112,6 +118,10 @@ class OrchestrateHandlers(PageView):
     def _refresh(self) -> None:
         self.app.call_engine("refresh", refresh_state, self.app.engine, reply_to=self)
 
+    def _check_rapids(self) -> None:
+        engine = self.app.engine
+        self.app.call_engine("rapids", rapids_reason, engine, reply_to=self)
+
     @on(ActiveAppChanged)
     def _app_changed(self) -> None:
         self.reload()
@@ -129,6 +139,7 @@ class OrchestrateHandlers(PageView):
             self.query_one(WorkplanView).show_plan(state["plan"])
         self.settings_loaded = True
         self._show_refresh(state)
+        self._check_rapids()
 
     def _show_refresh(self, state: dict[str, Any]) -> None:
         from tui.orchestrate.snippet_panel import SnippetPanel
@@ -174,6 +185,8 @@ class OrchestrateHandlers(PageView):
             self.query_one(DataSection).show_source(value, title)
             rows = f"{value.row_count:,} rows" if value is not None and value.row_count_known else ""
             self.query_one(DataSection).set_status(rows, ok=None)
+        elif tag == "rapids":
+            self.query_one(BenchmarkSection).set_rapids(self.app.redact(value))
         elif tag == "run-outputs":
             self.query_one(RunResult).show_outputs(value, message.context["total"], self.app.redact)
         elif tag == "export":
@@ -272,6 +285,7 @@ class OrchestrateHandlers(PageView):
         result = event.result
         if kind == "install":
             self._refresh()
+            self._check_rapids()
         elif kind == "distribute":
             self.query_one(WorkplanView).show_plan(result["plan"])
             self.query_one("#btn-save-plan", Button).disabled = False
@@ -308,6 +322,10 @@ class OrchestrateHandlers(PageView):
             self.notify("choose at least one mode (space toggles)", severity="warning")
             return
         self.start_operation(lambda: self.app.engine.benchmark(self.app.engine.active_app(), modes))
+
+    def action_benchmark_all(self) -> None:
+        self.show_section("benchmark")
+        self.query_one(BenchmarkSection).toggle_all()
 
     def action_cancel(self) -> None:
         if self.current is not None:
@@ -372,6 +390,7 @@ class OrchestrateHandlers(PageView):
         actions = {"btn-install": self.action_install, "btn-distribute": self.action_distribute,
                    "btn-run": self.action_run, "btn-cancel": self.action_cancel,
                    "btn-benchmark": self.action_benchmark, "btn-save-args": self.action_save_args,
+                   "btn-benchmark-all": self.action_benchmark_all,
                    "btn-save-plan": self.action_save_plan, "btn-notebook": self.action_export_notebook,
                    "btn-load-data": self.action_load_data, "btn-export-csv": self.action_export_csv}
         action = actions.get(event.button.id or "")
@@ -390,6 +409,8 @@ class OrchestrateHandlers(PageView):
             PaletteCommand("run: start", "RUN the app in the current mode", self.action_run),
             PaletteCommand("run: cancel", "Cancel the running operation (its processes die)", self.action_cancel),
             PaletteCommand("run: benchmark modes", "Run the chosen modes in turn", self.action_benchmark),
+            PaletteCommand("benchmark: choose all modes", "Choose every runnable mode (again: none)",
+                           self.action_benchmark_all),
             PaletteCommand("distribute: check", "CHECK DISTRIBUTE: build the work plan", self.action_distribute),
             PaletteCommand("distribute: save plan", "Save the reassigned work plan", self.action_save_plan),
             PaletteCommand("args: save", "Validate and save the run arguments", self.action_save_args),

@@ -17,6 +17,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
 
+from tui.clock import clock_of
+
 COLUMNS = (("status", "status"), ("host", "host"), ("step", "step"), ("seconds", "s"), ("reason", "reason"))
 STATUS_MARKS = {"pending": "· pending", "running": "▶ running", "ok": "✓ ok", "failed": "✗ failed"}
 UNKNOWN_KEY = re.compile(r"unknown host key (SHA256:\S+) \(port (\d+)\)")
@@ -92,9 +94,8 @@ class HostTable(DataTable[str]):
     class CheckRequested(Message):
         """The user asked to check the SSH connection to every host."""
 
-    def __init__(self, *, show_seconds: bool = True, id: str | None = None):
+    def __init__(self, *, id: str | None = None):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.show_seconds = show_seconds
         """False in test mode: durations vary from run to run."""
         self.rows_by_host: dict[str, HostRow] = {}
 
@@ -187,7 +188,7 @@ class HostTable(DataTable[str]):
         status = STATUS_MARKS.get(row.status, row.status)
         if row.fingerprint:
             status = "⚠ key changed" if row.key_changed else "⚠ unknown key"
-        seconds = f"{row.seconds:.1f}" if self.show_seconds and row.seconds else ""
+        seconds = f"{clock_of(self).measured(row.seconds):.1f}" if row.seconds else ""
         return status, row.host, row.step, seconds, self.reason_text(row)
 
     def reason_text(self, row: HostRow) -> str:

@@ -81,7 +81,7 @@ class HostsSection(Section):
                 yield Static("", classes="status-text", id="hosts-status")
             yield Static("", id="host-key-prompt")
             yield Static("", id="hosts-empty")
-            yield HostTable(show_seconds=not getattr(self.app, "test_mode", False), id="host-table")
+            yield HostTable(id="host-table")
             yield Static("", id="host-detail")
             yield SshSettingsForm(id="ssh-form")
 

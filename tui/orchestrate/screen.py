@@ -71,7 +71,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
                 with Vertical(id="system", classes="section") as system:
                     system.border_title = "System settings"
                     yield SettingsForm(id="settings-form")
-        yield OpStatus(show_clock=not self.app.test_mode, id="op-status")
+        yield OpStatus(id="op-status")
         yield LogPane(title="Log", id="orch-log")
 
     def on_mount(self) -> None:

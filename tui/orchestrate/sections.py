@@ -11,6 +11,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
 from tui.orchestrate.benchmark_panel import BenchmarkPanel
 from tui.orchestrate.run_result import RunResult
@@ -110,23 +111,62 @@ class RunSection(Section):
             self.set_status(reason or "install first", ok=False)
 
 
+RAPIDS_BIT = 8
+
+
 class BenchmarkSection(Section):
     TITLE = "Benchmark"
-    HELP = "Space toggles a mode; BENCHMARK runs the chosen modes in turn and writes benchmark.json."
+    HELP = "Space toggles a mode, ALL every runnable one; BENCHMARK runs them in turn and writes benchmark.json."
+
+    def __init__(self, *, id: str | None = None):
+        super().__init__(id=id)
+        self.rapids_reason = "checking whether cuDF imports in the worker environment…"
+        """Why modes 8-15 cannot be chosen ('' when they can)."""
 
     def compose(self) -> ComposeResult:
         from engine.modes import MODE_LABELS
 
         with Horizontal(classes="buttons"):
             yield Button("BENCHMARK", id="btn-benchmark", variant="primary", disabled=True, compact=True)
+            yield Button("ALL", id="btn-benchmark-all", compact=True)
             yield Static("", classes="status-text", id="benchmark-status")
         with Horizontal(id="benchmark-body"):
-            # Modes 0-7 as AGILab's default benchmark range; RAPIDS modes need a GPU host.
-            yield SelectionList[int](*[(MODE_LABELS[m], m, m in (0, 1)) for m in range(8)], id="benchmark-modes")
-            yield BenchmarkPanel(show_seconds=not getattr(self.app, "test_mode", False), id="benchmark-panel")
+            with Vertical(id="benchmark-choice"):
+                # Every mode 0-15; the rapids ones (bit 8) stay disabled until cuDF is known to import.
+                yield SelectionList[int](*[Selection(MODE_LABELS[m], m, m in (0, 1), disabled=bool(m & RAPIDS_BIT))
+                                           for m in range(16)], id="benchmark-modes")
+                yield Static(f"8-15: {self.rapids_reason}", id="benchmark-rapids")
+            yield BenchmarkPanel(id="benchmark-panel")
 
     def chosen_modes(self) -> list[int]:
         return sorted(self.query_one("#benchmark-modes", SelectionList).selected)
+
+    def runnable_modes(self) -> list[int]:
+        return [m for m in range(16) if not (m & RAPIDS_BIT) or not self.rapids_reason]
+
+    def set_rapids(self, reason: str) -> None:
+        """Enable modes 8-15 (``reason`` empty) or keep them disabled and say why."""
+        self.rapids_reason = reason
+        modes = self.query_one("#benchmark-modes", SelectionList)
+        for mode in range(RAPIDS_BIT, 16):
+            option = modes.get_option_at_index(mode)
+            if reason:
+                modes.deselect(mode)
+                modes.disable_option_at_index(mode)
+            elif option.disabled:
+                modes.enable_option_at_index(mode)
+        self.query_one("#benchmark-rapids", Static).update(f"8-15: {reason}" if reason else "8-15: cuDF imports: "
+                                                           "rapids modes can run")
+
+    def toggle_all(self) -> None:
+        """Choose every runnable mode; when all of them are chosen already, go back to none."""
+        modes = self.query_one("#benchmark-modes", SelectionList)
+        runnable = self.runnable_modes()
+        if set(runnable) <= set(modes.selected):
+            modes.deselect_all()
+        else:
+            for mode in runnable:
+                modes.select(mode)
 
 
 class NotebookSection(Section):

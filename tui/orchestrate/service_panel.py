@@ -17,6 +17,7 @@ from textual.containers import Horizontal
 from textual.timer import Timer
 from textual.widgets import Button, DataTable, Static
 
+from tui.clock import clock_of
 from tui.messages import EngineCallDone
 from tui.orchestrate.sections import Section
 from tui.orchestrate.service_calls import ServiceReport, gate_text, service_action
@@ -181,7 +182,7 @@ class ServiceSection(Section):
     def _cells(self, row: dict[str, Any]) -> tuple[str, ...]:
         age = row.get("heartbeat_age_sec")
         # Ages change every second: hidden in test mode so screenshots stay stable.
-        age_text = "-" if age is None else ("·" if getattr(self.app, "test_mode", False) else f"{age:.1f}")
+        age_text = "-" if age is None else f"{clock_of(self).measured(age):.1f}"
         return (str(row.get("worker")), "✓ yes" if row.get("healthy") else "✗ no", str(row.get("reason") or ""),
                 str(row.get("future_state", "")), str(row.get("heartbeat_state", "")), age_text)
 

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.widgets import Label, ProgressBar
 
+from tui.clock import clock_of
+
 
 class OpStatus(Horizontal):
-    """``install · installing dependencies [████░░] 00:12``; elapsed time is hidden in test mode."""
+    """``install · installing dependencies [████░░] 00:12``; times come from the App's clock (fixed in test mode)."""
 
     DEFAULT_CSS = """
     OpStatus {
@@ -27,9 +27,8 @@ class OpStatus(Horizontal):
     state: reactive[str] = reactive("idle")
     """``idle``, ``running``, ``done`` or ``failed`` (drives the CSS classes)."""
 
-    def __init__(self, *, show_clock: bool = True, id: str | None = None):
+    def __init__(self, *, id: str | None = None):
         super().__init__(id=id)
-        self._show_clock = show_clock
         self._started = 0.0
 
     def compose(self) -> ComposeResult:
@@ -39,22 +38,22 @@ class OpStatus(Horizontal):
 
     def on_mount(self) -> None:
         self.query_one(ProgressBar).display = False
-        if self._show_clock:
+        if not clock_of(self).fixed:
             self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
         if self.state == "running":
-            elapsed = int(time.monotonic() - self._started)
+            elapsed = int(clock_of(self).monotonic() - self._started)
             self.query_one("#op-elapsed", Label).update(f"{elapsed // 60:02d}:{elapsed % 60:02d}")
 
     def start(self, kind: str) -> None:
-        self._started = time.monotonic()
+        self._started = clock_of(self).monotonic()
         self.state = "running"
         bar = self.query_one(ProgressBar)
         bar.update(total=None, progress=0)
         bar.display = True
         self.query_one("#op-text", Label).update(f"{kind} · starting")
-        self.query_one("#op-elapsed", Label).update("00:00" if self._show_clock else "")
+        self.query_one("#op-elapsed", Label).update("00:00")
 
     def progress(self, kind: str, done: int, total: int, step: str) -> None:
         bar = self.query_one(ProgressBar)
@@ -65,7 +64,7 @@ class OpStatus(Horizontal):
         self.state = "done" if ok else "failed"
         self.query_one(ProgressBar).display = False
         self.query_one("#op-text", Label).update(text)
-        shown = f"{seconds:.1f}s" if seconds is not None and self._show_clock else ""
+        shown = f"{clock_of(self).measured(seconds):.1f}s" if seconds is not None else ""
         self.query_one("#op-elapsed", Label).update(shown)
 
     def watch_state(self, state: str) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from tui.clock import clock_of
+
 
 class StatusLine(Static):
-    """Header showing ``app``, ``mode`` and the running jobs (with elapsed time outside test mode)."""
+    """Header showing ``app``, ``mode`` and the running jobs with their elapsed time (the App's clock)."""
 
     app_name: reactive[str] = reactive("")
     """The active app project name."""
@@ -19,14 +19,13 @@ class StatusLine(Static):
     jobs: reactive[tuple[str, ...]] = reactive(())
     """Kinds of the running operations; empty when idle."""
 
-    def __init__(self, *, show_clock: bool = True, id: str | None = None):
+    def __init__(self, *, id: str | None = None):
         super().__init__(id=id)
-        self._show_clock = show_clock
         self._job_started = 0.0
 
     def on_mount(self) -> None:
-        if self._show_clock:
-            # Elapsed time ticks only while a job runs; test mode hides it for deterministic screenshots.
+        if not clock_of(self).fixed:
+            # Elapsed time ticks only while a job runs; a fixed clock (test mode) never moves.
             self.set_interval(1.0, self._tick)
 
     def _tick(self) -> None:
@@ -35,7 +34,7 @@ class StatusLine(Static):
 
     def watch_jobs(self, old: tuple[str, ...], new: tuple[str, ...]) -> None:
         if new and not old:
-            self._job_started = time.monotonic()
+            self._job_started = clock_of(self).monotonic()
         self.set_class(bool(new), "-running")
 
     def render(self) -> Text:
@@ -48,9 +47,8 @@ class StatusLine(Static):
         text.append(" │ ", style="dim")
         if self.jobs:
             text.append("▶ " + ", ".join(self.jobs) + " running", style="bold")
-            if self._show_clock:
-                elapsed = int(time.monotonic() - self._job_started)
-                text.append(f" {elapsed // 60:02d}:{elapsed % 60:02d}")
+            elapsed = int(clock_of(self).monotonic() - self._job_started)
+            text.append(f" {elapsed // 60:02d}:{elapsed % 60:02d}")
         else:
             text.append("● idle", style="dim")
         return text

@@ -58,7 +58,7 @@ class PipelinePanel(LabPanel):
                 yield Button("Save order", id="btn-save-order", compact=True)
                 yield Static("Space checks a stage. Runs go in file order and stop at the first "
                              "failure. MLflow: a parent run, one nested run per stage.", id="pipeline-help")
-        yield OpStatus(show_clock=not self.app.test_mode, id="pipeline-status")  # type: ignore[attr-defined]
+        yield OpStatus(id="pipeline-status")
         yield LogPane(title="Pipeline output", id="pipeline-log")
 
     def on_mount(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.events import LogLines, OperationFailed, OperationFinished, OperationStarted
+from tui.clock import clock_of
 from tui.workflow.panel import RunStateChanged
 from tui.workflow.results import ResultsPane
 
@@ -82,7 +83,7 @@ class StageRunsMixin(_Base):
             self.post_message(RunStateChanged(None))
             stage = operation.detail.rsplit(" ", 1)[-1]
             label = f"Stage {int(stage) + 1}" if stage.isdigit() else "Stage"
-            seconds = "" if self.app.test_mode else f" in {event.seconds:.1f}s"  # type: ignore[attr-defined]
+            seconds = f" in {clock_of(self).measured(event.seconds):.1f}s"
             if isinstance(event, OperationFinished):
                 produced = (event.result.get("stages") or [{}])[0].get("produced_dataframe")
                 results.set_status(f"finished{seconds}" + ("" if produced else " · no new dataframe"), ok=True)
