@@ -44,7 +44,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     refresh.add_argument("--apply", action="store_true", help="write the refreshed stage (default: preview)")
     refresh.set_defaults(func=run_refresh)
 
-    for sub in (listing, convert, refresh):
+    refresh_args = group.add_parser("refresh-args", help="refresh a template stage that is stale against its "
+                                    "app's args model: drop the stale arguments (preview first)")
+    refresh_args.add_argument("target", metavar="PATH_OR_APP", help="a lab_stages.toml, its folder, or an app name")
+    refresh_args.add_argument("index", type=int, help="stage number (0-based, as listed)")
+    refresh_args.add_argument("--apply", action="store_true", help="write the refreshed stage (default: preview)")
+    refresh_args.set_defaults(func=run_refresh_args)
+
+    for sub in (listing, convert, refresh, refresh_args):
         sub.add_argument("--module", help="module key inside the file (default: every module / the app's)")
         sub.add_argument("--json", action="store_true", help="machine-readable output")
         # SUPPRESS keeps a --home given to the top-level parser when it is not repeated here.
@@ -113,6 +120,7 @@ def run_list(args: argparse.Namespace) -> int:
     rows = [_stage_row(lab, module, index, stage)
             for module in _modules(lab, args.module, implied)
             for index, stage in enumerate(lab.stages(module))]
+    _add_app_args(rows, lab, getattr(args, "home", None))
     if args.json:
         print(json.dumps({"path": str(path), "stages": rows}, indent=2))
         return 0
@@ -127,6 +135,52 @@ def run_list(args: argparse.Namespace) -> int:
                 version += f" (registry v{row['current_version']})"
         title = (row["description"] or row["question"] or "").splitlines()[0:1]
         print(f"{row['module']}[{row['index']}] {flags} {row['status']:<16}{version}  {''.join(title)}")
+        if row.get("app_args"):
+            print(f"    ! {row['app_args']['reason']}; fix: {row['app_args']['fix']}")
+    return 0
+
+
+def _add_app_args(rows: list[dict[str, Any]], lab: LabStagesFile, home: str | None) -> None:
+    """Flag stages whose app arguments are stale against the app's current model (from its manager env)."""
+    from ..stages.app_args_check import check_stage, schema_lookup
+    from ..workspace import Workspace
+
+    lookup = schema_lookup(Workspace(home))
+    for row in rows:
+        issue = check_stage(row["index"], lab.stage(row["module"], row["index"]), lookup)
+        row["app_args"] = issue.to_dict() if issue else None
+        if issue:
+            row["stale_against_app"] = True
+
+
+def run_refresh_args(args: argparse.Namespace) -> int:
+    """Preview (or with ``--apply`` write) the refresh of a stage that is stale against its app."""
+    from ..stages.app_args_check import check_stage, refresh_against_app, schema_lookup
+    from ..workspace import Workspace
+
+    path, implied = resolve_lab(args.target, getattr(args, "home", None))
+    lab = LabStagesFile.load(path)
+    modules = _modules(lab, args.module, implied)
+    if len(modules) != 1:
+        raise AgilabError(f"{path}: several modules ({', '.join(modules)}); choose one with --module")
+    module = modules[0]
+    stage = lab.stage(module, args.index)
+    issue = check_stage(args.index, stage, schema_lookup(Workspace(getattr(args, "home", None))))
+    if issue is None:
+        print(json.dumps({"path": str(path), "changed": False}) if args.json
+              else f"{path}: {module}[{args.index}] matches its app's args model")
+        return 0
+    refresh = refresh_against_app(stage, issue)
+    if args.apply and refresh.changed:
+        apply_refresh(lab, module, args.index, refresh)
+        lab.save()
+    if args.json:
+        print(json.dumps({"path": str(path), "module": module, "index": args.index, "applied": bool(args.apply),
+                          "changed": refresh.changed, "dropped": issue.unknown, "diff": refresh.diff}, indent=2))
+        return 0
+    print(refresh.diff, end="")
+    print(f"{path}: {'refreshed' if args.apply else 'would refresh (run again with --apply)'} {module}[{args.index}]: "
+          f"drops {', '.join(issue.unknown)}")
     return 0
 
 
