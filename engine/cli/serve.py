@@ -57,6 +57,14 @@ def _print_table(payload: dict[str, Any]) -> None:
 
 
 def cmd_serve(options: argparse.Namespace) -> int:
+    from ..workspace import Workspace
+
+    if Workspace().app(options.app).backend == "agilab":  # AGI.serve in the AGILab Python
+        from ..facade import Engine
+        from .stream import drive
+
+        return drive(Engine().serve(options.app, options.action), as_json=options.json,
+                     summary=lambda r: print(f"AGILab serve {r['action']}: {r['agilab_result']}"))
     config, sla, output = _context(options)
     code = 0
     try:

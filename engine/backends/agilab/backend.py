@@ -22,6 +22,7 @@ from ...workspace import AppProject
 from . import health, paths, snippet
 from .runner import failure_message, run_snippet
 
+_SCHEMA_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
 _RESULT = re.compile(r"^\s*([_rdcp]{4})\s+([0-9.]+)")
 
 
@@ -256,6 +257,12 @@ class AgilabBackend:
             values = self.engine.settings(app).args
         from .runner import child_env
 
+        sources = [p.stat().st_mtime for p in app.manager_dir.rglob("*.py")] if app.manager_dir.is_dir() else []
+        key = (str(install.python), str(app.src_dir), max(sources, default=0.0), json.dumps(values, default=str,
+                                                                                           sort_keys=True))
+        if key in _SCHEMA_CACHE:  # one AGILab interpreter start per model version and values, not per page load
+            return _SCHEMA_CACHE[key]
+
         try:
             done = subprocess.run([str(install.python), "-c", snippet.ARGS_SCHEMA_SCRIPT, str(app.src_dir), app.target],
                                   input=json.dumps(values, default=str), capture_output=True, text=True,
@@ -267,7 +274,9 @@ class AgilabBackend:
             tail = [line for line in done.stderr.splitlines() if line.strip()]
             raise AgilabError(f"{app.name}: cannot load its args model in {install.python}: "
                               f"{tail[-1] if tail else f'exit code {done.returncode}'}")
-        return json.loads(lines[-1])
+        reply = json.loads(lines[-1])
+        _SCHEMA_CACHE[key] = reply
+        return reply
 
     def validate_args(self, app: AppProject, values: dict[str, Any]) -> dict[str, Any]:
         """``values`` if the app's model accepts them; else a SettingsError naming the file and key."""

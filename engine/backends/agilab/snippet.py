@@ -135,7 +135,8 @@ src, target = Path(sys.argv[1]), sys.argv[2]
 sys.path.insert(0, str(src))
 from pydantic import BaseModel
 found = None
-for name in (f"{target}.{target}_args", f"{target}.app_args", f"{target}.{target}"):
+stems = sorted(p.stem for p in (src / target).glob("*args*.py"))
+for name in [f"{target}.{stem}" for stem in stems] + [f"{target}.{target}"]:
     try:
         module = importlib.import_module(name)
     except ImportError:
