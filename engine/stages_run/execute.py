@@ -22,8 +22,6 @@ from ..atomic import atomic_write_text, content_digest
 from ..errors import AgilabError, RunError
 from ..operation import Operation, OperationContext
 from ..proc import ChildProcess, clean_child_env
-from ..records import recording
-from ..records.lab_record import finish_lab_record, lab_record
 from ..stages.app_args_check import ensure_current
 from ..workspace import Workspace
 from .lab import Lab, read_sequence, read_stages, stage_code
@@ -81,13 +79,6 @@ async def _open_recorder(ctx: OperationContext, workspace: Workspace, lab: Lab) 
     if not tracking_available():
         await ctx.log("MLflow tracking is off (AGILAB_TRACKING=none or mlflow not installed)", "mlflow")
         return None
-    from ..mlflow_store import TrackingStoreError, check_tracking_store
-
-    try:
-        # Up front: MLflow would retry an unopenable store for ~100 s before saying anything.
-        check_tracking_store(workspace.mlflow_tracking_uri())
-    except TrackingStoreError as exc:
-        raise RunError(str(exc)) from exc
     try:
         return await asyncio.to_thread(LabRecorder, lab, workspace.mlflow_tracking_uri(), workspace.mlflow_dir)
     except Exception as exc:  # tracking must never stop a run; say why it is missing instead
@@ -209,19 +200,13 @@ def run_stage(workspace: Workspace, lab: Lab, index: int, *, track: bool = False
         # A stage passing arguments its app no longer has is refused before anything runs.
         await asyncio.to_thread(ensure_current, workspace, stages, [index], str(lab.source_file))
         with exclusive_run(lab):
-            record = lab_record(workspace, lab, kind="stage", args={"stage": index})
-            ctx.result["run_id"] = record.run_id
-            async with recording(record, ctx):
-                recorder = await _open_recorder(ctx, workspace, lab) if track else None
-                await ctx.progress(0, 1, f"stage {index}")
-                try:
-                    outcome = await execute_stage(ctx, lab, index, stages[index], recorder)
-                except StageFailed as exc:
-                    ctx.result.update({"stages": [exc.outcome], "failed_stage": index})
-                    record.extra["stages"] = [exc.outcome]
-                    raise
-                record.link_mlflow_run(outcome.get("mlflow_run_id"))
-                await finish_lab_record(record, lab, [outcome])
+            recorder = await _open_recorder(ctx, workspace, lab) if track else None
+            await ctx.progress(0, 1, f"stage {index}")
+            try:
+                outcome = await execute_stage(ctx, lab, index, stages[index], recorder)
+            except StageFailed as exc:
+                ctx.result.update({"stages": [exc.outcome], "failed_stage": index})
+                raise
         await ctx.progress(1, 1, f"stage {index}")
         return {"stages": [outcome], "dataframe": outcome["dataframe"]}
 
@@ -243,16 +228,7 @@ def run_pipeline(workspace: Workspace, lab: Lab, indices: Sequence[int] | None =
         stages, sequence = _select_stages(lab, indices)
         await asyncio.to_thread(ensure_current, workspace, stages, sequence, str(lab.source_file))
         with exclusive_run(lab):
-            record = lab_record(workspace, lab, kind="pipeline", args={"sequence": sequence})
-            ctx.result["run_id"] = record.run_id
-            async with recording(record, ctx):
-                try:
-                    result = await _pipeline(ctx, workspace, lab, stages, sequence, track)
-                finally:  # the record goes into the pipeline's own MLflow parent run, whatever the outcome
-                    record.link_mlflow_run(ctx.result.get("mlflow_run_id"))
-                    record.extra["stages"] = list(ctx.result.get("stages") or [])
-                await finish_lab_record(record, lab, ctx.result.get("stages") or [])
-            return result
+            return await _pipeline(ctx, workspace, lab, stages, sequence, track)
 
     return Operation("pipeline", lab.app, body, detail=lab.module)
 
