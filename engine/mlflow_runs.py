@@ -72,6 +72,12 @@ def list_runs(workspace: Workspace) -> list[RunRow]:
     """All active runs of the store, newest parents first, each followed by its nested runs (indented)."""
     if not (workspace.mlflow_dir / "mlflow.db").exists():
         return []
+    from .mlflow_store import TrackingStoreError, check_tracking_store
+
+    try:
+        check_tracking_store(workspace.mlflow_tracking_uri())
+    except TrackingStoreError as exc:
+        raise MlflowError(str(exc)) from exc
     client = _client(workspace)
     try:
         experiments = {e.experiment_id: e.name for e in client.search_experiments()}

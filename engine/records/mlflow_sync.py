@@ -110,6 +110,9 @@ def _short(exc: Exception) -> str:
 
 
 def _client(uri: str) -> Any:
+    from ..mlflow_store import check_tracking_store
+
+    check_tracking_store(uri)  # a bad local store fails in ms, not after MLflow's ~100 s of retries
     for key, value in _HTTP_DEFAULTS.items():
         os.environ.setdefault(key, value)
     from mlflow.tracking import MlflowClient

@@ -79,6 +79,13 @@ async def _open_recorder(ctx: OperationContext, workspace: Workspace, lab: Lab) 
     if not tracking_available():
         await ctx.log("MLflow tracking is off (AGILAB_TRACKING=none or mlflow not installed)", "mlflow")
         return None
+    from ..mlflow_store import TrackingStoreError, check_tracking_store
+
+    try:
+        # Up front: MLflow would retry an unopenable store for ~100 s before saying anything.
+        check_tracking_store(workspace.mlflow_tracking_uri())
+    except TrackingStoreError as exc:
+        raise RunError(str(exc)) from exc
     try:
         return await asyncio.to_thread(LabRecorder, lab, workspace.mlflow_tracking_uri(), workspace.mlflow_dir)
     except Exception as exc:  # tracking must never stop a run; say why it is missing instead
