@@ -20,6 +20,7 @@ from typing import Any
 import tomlkit
 
 from .atomic import atomic_write_text
+from .env_swap import building_root, discard, recover, swap_in
 from .errors import InstallError
 from .modes import CYTHON_MODE, RAPIDS_MODE
 from .operation import OperationContext
@@ -80,6 +81,10 @@ def worker_env(workspace: Workspace, app: AppProject) -> WorkerEnv:
 def install_status(workspace: Workspace, app: AppProject, mode: int = 0) -> InstallStatus:
     env = worker_env(workspace, app)
     stamp = env.read_stamp()
+    failed_hosts = [h.get("host", "?") for h in (stamp or {}).get("hosts", []) if h.get("status") != "ok"]
+    if stamp and failed_hosts and env.python.exists():
+        return InstallStatus(False, False, f"{app.name}: the last INSTALL failed on {', '.join(failed_hosts)}: "
+                                           "run INSTALL again once the host is reachable")
     if not stamp or not stamp.get("ok") or not env.python.exists():
         return InstallStatus(False, False, f"{app.name} is not installed: run INSTALL first")
     cython = bool(stamp.get("cython"))
@@ -132,56 +137,93 @@ def _uv() -> str:
 
 
 async def install_local(ctx: OperationContext, workspace: Workspace, app: AppProject, modes_enabled: int) -> dict[str, Any]:
-    """Create or update the worker environment; raises :class:`InstallError` naming the failed step."""
+    """Create or update the worker environment; raises :class:`InstallError` naming the failed step.
+
+    The environment is built aside and swapped in only once complete and preflighted (see
+    :mod:`engine.env_swap`): a reinstall that fails or is cancelled leaves the previous one usable.
+    """
     env = worker_env(workspace, app)
     uv = _uv()
-    steps = 5 + bool(modes_enabled & CYTHON_MODE)
+    steps = 6 + bool(modes_enabled & CYTHON_MODE)
     started = time.perf_counter()
-    if env.stamp.exists():
-        env.stamp.unlink()  # a half-finished reinstall must not look installed
-    await ctx.progress(0, steps, "staging sources")
-    stage_sources(app, env)
-    await ctx.progress(1, steps, "creating environment")
-    if not env.python.exists():
-        await _step(ctx, "create venv", [uv, "venv", "--python", sys.executable, str(env.venv)])
-    await ctx.progress(2, steps, "installing dependencies")
-    # Bytecode is compiled at install time: runs must not recompile pandas & co. each time when the
-    # environment forbids writing .pyc files (PYTHONDONTWRITEBYTECODE), as CI and sandboxes often do.
-    await _step(ctx, "install dependencies", [uv, "pip", "install", "--compile-bytecode", "--python",
-                                              str(env.python), *worker_dependencies(app)])
-    await _step(ctx, "compile sources", [str(env.python), "-m", "compileall", "-q", str(env.src)])
-    await ctx.progress(3, steps, "linking worker sources")
-    await _step(ctx, "link sources", [str(env.python), "-c",
-                                      "import sysconfig,sys; p=sysconfig.get_path('purelib'); "
-                                      "open(p+'/agilab_worker_src.pth','w').write(sys.argv[1]+'\\n'); print(p)",
-                                      str(env.src)])
-    done = 4
-    if modes_enabled & CYTHON_MODE:
-        await ctx.progress(done, steps, "compiling cython extension")
-        await _step(ctx, "cython build", [str(env.python), "-m", "workers.cython_build", "--package-dir",
-                                          str(env.src / app.worker_package), "--module", app.worker_package,
-                                          "--out", str(env.src)])
-        done += 1
-    await ctx.progress(done, steps, "import preflight")
-    imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
-    if modes_enabled & CYTHON_MODE:
-        imports.append(f"{app.worker_package}_cy")
-    check = "import importlib,sys\nfor m in sys.argv[1:]:\n    mod=importlib.import_module(m); print('preflight ok:', m, '->', getattr(mod,'__file__',''))"
-    await _step(ctx, "import preflight", [str(env.python), "-c", check, *imports])
-    if modes_enabled & RAPIDS_MODE:
-        await ctx.log("rapids: checking cuDF in the worker environment", "engine")
-        if not await cudf_available(env):
-            await ctx.log("rapids: not available on this host (cuDF is not importable); runs with the rapids "
-                          "bit will be refused", "engine")
-    from .manager_env import install_manager_env  # the manager gets its own env, apart from this one
+    restored = recover(env.root) if env.root.exists() else []
+    if restored:
+        await ctx.log(f"restored the previous {', '.join(restored)} of {env.root} (an earlier swap was interrupted)",
+                      "engine")
+    build = WorkerEnv(building_root(env.root))
+    swapped = False
+    try:
+        await ctx.progress(0, steps, "staging sources")
+        stage_sources(app, build)
+        # The Cython extension and its source digest come along: the build skips it when unchanged.
+        for built in (*env.src.glob(f"{app.worker_package}_cy*"), env.src / f".{app.worker_package}_cy.sha256"):
+            if built.is_file():
+                shutil.copy2(built, build.src / built.name)
+        await ctx.progress(1, steps, "creating environment")
+        # Relocatable: the venv is built in .building and then renamed into place.
+        await _step(ctx, "create venv", [uv, "venv", "-q", "--relocatable", "--python", sys.executable,
+                                         str(build.venv)])
+        await ctx.progress(2, steps, "installing dependencies")
+        await _step(ctx, "install dependencies", [uv, "pip", "install", "--python", str(build.python),
+                                                  *worker_dependencies(app)])
+        await ctx.progress(3, steps, "linking worker sources")
+        # A relative .pth line resolves against site-packages, so the link survives the swap.
+        await _step(ctx, "link sources", [str(build.python), "-c",
+                                          "import os,sysconfig,sys; p=sysconfig.get_path('purelib'); "
+                                          "open(p+'/agilab_worker_src.pth','w').write(os.path.relpath(sys.argv[1], p)+'\\n'); print(p)",
+                                          str(build.src)])
+        done = 4
+        if modes_enabled & CYTHON_MODE:
+            await ctx.progress(done, steps, "compiling cython extension")
+            await _step(ctx, "cython build", [str(build.python), "-m", "workers.cython_build", "--package-dir",
+                                              str(build.src / app.worker_package), "--module", app.worker_package,
+                                              "--out", str(build.src)])
+            done += 1
+        await ctx.progress(done, steps, "import preflight")
+        imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
+        if modes_enabled & CYTHON_MODE:
+            imports.append(f"{app.worker_package}_cy")
+        check = "import importlib,sys\nfor m in sys.argv[1:]:\n    mod=importlib.import_module(m); print('preflight ok:', m, '->', getattr(mod,'__file__',''))"
+        await _step(ctx, "import preflight", [str(build.python), "-c", check, *imports])
+        if modes_enabled & RAPIDS_MODE:
+            await ctx.log("rapids: checking cuDF in the worker environment", "engine")
+            if not await cudf_available(build):
+                await ctx.log("rapids: not available on this host (cuDF is not importable); runs with the rapids "
+                              "bit will be refused", "engine")
+        from .manager_env import install_manager_env  # the manager gets its own env, apart from this one
 
-    manager = await install_manager_env(ctx, workspace, app)
+        manager = await install_manager_env(ctx, workspace, app)
+        await ctx.progress(done + 1, steps, "swapping the new environment in")
+        swap_in(build.root, env.root)
+        swapped = True
+    finally:
+        if not swapped:
+            discard(build.root)
     stamp = {"ok": True, "app": app.name, "modes_enabled": modes_enabled, "python": str(env.python),
              "cython": bool(modes_enabled & CYTHON_MODE), "installed_at": time.time(),
              "seconds": round(time.perf_counter() - started, 3)}
     atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
+    # Bytecode is compiled at install time, in place (compiled in .building it would name that folder
+    # in every traceback): runs must not recompile pandas & co. each time when the environment forbids
+    # writing .pyc files (PYTHONDONTWRITEBYTECODE), as CI and sandboxes often do.
+    await ctx.progress(steps - 1, steps, "compiling bytecode")
+    try:
+        await _step(ctx, "compile bytecode", [str(env.python), "-m", "compileall", "-q", "-j", "0",
+                                              str(env.venv / "lib"), str(env.src)])
+    except InstallError as exc:
+        await ctx.log(f"{exc}: the environment works, runs compile what they import", "engine")
     await ctx.progress(steps, steps, "installed")
     return {"ok": True, "python": str(env.python), "cython": stamp["cython"], "wenv": str(env.root), **manager}
+
+
+def record_hosts(workspace: Workspace, app: AppProject, hosts: list[dict[str, Any]]) -> bool:
+    """Put the per-host outcome in ``install.json``: the install is ok only when every host is."""
+    env = worker_env(workspace, app)
+    stamp = env.read_stamp() or {"app": app.name}
+    ok = bool(stamp.get("ok")) and all(h.get("status") == "ok" for h in hosts)
+    stamp.update(ok=ok, hosts=hosts)
+    atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
+    return ok
 
 
 async def cudf_available(env: WorkerEnv) -> bool:

@@ -104,9 +104,17 @@ def stage_runtime(env: ManagerEnv) -> None:
     """Copy the ``workers`` runtime (plan/reduce types and the protocol server) into the env's sources."""
     destination = env.src / "workers"
     env.src.mkdir(parents=True, exist_ok=True)
+    # Copied aside, then swapped in by renames: an interrupted copy never leaves a partial runtime.
+    staged = env.src / ".workers.new"
+    parked = env.src / ".workers.old"
+    for leftover in (staged, parked):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(REPO_ROOT / "workers", staged, ignore=_COPY_IGNORE)
     if destination.exists():
-        shutil.rmtree(destination)
-    shutil.copytree(REPO_ROOT / "workers", destination, ignore=_COPY_IGNORE)
+        destination.rename(parked)
+    staged.rename(destination)
+    shutil.rmtree(parked, ignore_errors=True)
 
 
 async def install_manager_env(ctx: OperationContext, workspace: Workspace, app: AppProject) -> dict[str, Any]:
@@ -120,14 +128,15 @@ async def install_manager_env(ctx: OperationContext, workspace: Workspace, app: 
     env = manager_env(workspace, app)
     started = time.perf_counter()
     previous = env.read_stamp() or {}
-    if env.stamp.exists():
-        env.stamp.unlink()  # a half-finished reinstall must not look installed
     deps = manager_dependencies(app)
     await ctx.log(f"manager env: {env.root}", "engine")
     uv = _uv()
     if not env.python.exists():
         await _step(ctx, "create manager venv", [uv, "venv", "-q", "--python", sys.executable, str(env.venv)])
     if previous.get("dependencies_digest") != _digest(deps) or not previous.get("ok"):
+        # Only a dependency change touches the venv: then a half-finished reinstall must not look
+        # installed. Otherwise the working env keeps its stamp whatever happens to this install.
+        env.stamp.unlink(missing_ok=True)
         await _step(ctx, "install manager dependencies",
                     [uv, "pip", "install", "--compile-bytecode", "--python", str(env.python), *deps])
     else:

@@ -6,6 +6,7 @@ Textual is imported only on the TUI paths so that headless subcommands stay ligh
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import sys
@@ -61,12 +62,25 @@ def _serve(argv: list[str], home: Path | None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (loopback by default)")
     parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
     options = parser.parse_args(argv)
+    import psutil
     from textual_serve.server import Server
+
+    class _Server(Server):
+        def request_exit(self) -> None:
+            # A served app may ignore SIGTERM; the server's own shutdown would wait on it forever.
+            for child in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error):
+                    child.kill()
+            super().request_exit()
 
     command = [sys.executable, "-m", "tui"]
     if home is not None:
         command += ["--home", str(home.expanduser().resolve())]
-    server = Server(shlex.join(command), host=options.host, port=options.port, title="agilab-tui")
+    # textual-serve starts each session's app through /bin/sh: ``exec`` makes the launcher the server's
+    # direct child, and the launcher gives the app a parent-death signal, so no session outlives the
+    # server, even a SIGKILLed one.
+    launcher = [sys.executable, "-m", "workers.lifeline", *command]
+    server = _Server("exec " + shlex.join(launcher), host=options.host, port=options.port, title="agilab-tui")
     server.serve()
     return 0
 

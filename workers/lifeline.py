@@ -102,3 +102,16 @@ def guard_group(interval: float = 0.5) -> None:
         signal.signal(signal.SIGTERM, lambda _sig, _frame: kill_own_group_and_exit(143))
         set_parent_death_signal(signal.SIGTERM, parent)
     watch_parent(interval)
+
+
+def exec_with_parent_death_signal(argv: list[str], sig: int = signal.SIGKILL) -> None:
+    """Become ``argv`` with a parent-death signal set: for commands a library starts through a shell."""
+    set_parent_death_signal(sig, os.getppid())
+    os.execvp(argv[0], argv)
+
+
+if __name__ == "__main__":
+    # python -m workers.lifeline CMD [ARGS...]: run CMD so that it dies with whoever started us.
+    if len(sys.argv) < 2:
+        raise SystemExit("usage: python -m workers.lifeline CMD [ARGS...]")
+    exec_with_parent_death_signal(sys.argv[1:])

@@ -32,21 +32,32 @@ def set_args(home: Path, app: str, **values) -> None:
     path.write_text(tomlkit.dumps(document), "utf-8")
 
 
-def cli(home: Path, *args: str, marker: str) -> subprocess.Popen:
+_HOMES: dict[str, str] = {}
+
+
+def cli(home: Path, *args: str, marker: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Start ``agilab-tui ARGS`` with a marker in its environment that every descendant inherits."""
-    env = {**os.environ, "AGILAB_TUI_HOME": str(home), "AGILAB_FAULT_MARKER": marker, "PYTHONUNBUFFERED": "1"}
+    _HOMES[marker] = str(home)
+    env = {**os.environ, **(env or {}), "AGILAB_TUI_HOME": str(home), "AGILAB_FAULT_MARKER": marker,
+           "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "tui", *args], env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
 
 
 def marked(marker: str) -> list[psutil.Process]:
-    """Every live process whose environment carries ``marker`` (zombies do not count)."""
+    """Every live process whose environment carries ``marker`` or whose command line names its home.
+
+    The home path catches children whose environment the engine filtered (runner, Dask processes,
+    builds all name files under the workspace); zombies do not count.
+    """
     found = []
+    home = _HOMES.get(marker)
     for proc in psutil.process_iter(["pid"]):
         try:
             if proc.pid == os.getpid() or proc.status() == psutil.STATUS_ZOMBIE:
                 continue
-            if proc.environ().get("AGILAB_FAULT_MARKER") == marker:
+            if proc.environ().get("AGILAB_FAULT_MARKER") == marker or (
+                    home and any(home in part for part in proc.cmdline())):
                 found.append(proc)
         except psutil.Error:
             continue

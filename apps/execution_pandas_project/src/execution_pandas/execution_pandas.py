@@ -6,6 +6,7 @@ import csv
 import random
 from pathlib import Path
 
+from workers.dataset import dataset_ready, generate_dataset
 from workers.plan import WorkPlan
 
 from .app_args import ExecutionPandasArgs
@@ -27,18 +28,21 @@ class ExecutionPandas:
         return files[: self.args.nfile] if self.args.nfile else files
 
     def prepare_data(self, log=print) -> None:
-        self.data_in.mkdir(parents=True, exist_ok=True)
-        if any(self.data_in.glob("*.csv")):
+        if dataset_ready(self.data_in):
             return
         log(f"generating {self.args.n_partitions} files of {self.args.rows_per_file} rows in {self.data_in}")
-        for index in range(self.args.n_partitions):
-            rng = random.Random(7 + index)
-            with open(self.data_in / f"part_{index:03d}.csv", "w", newline="", encoding="utf-8") as handle:
-                out = csv.writer(handle)
-                out.writerow(["id", "x", "r"])
-                for row in range(self.args.rows_per_file):
-                    out.writerow([index * self.args.rows_per_file + row, f"{rng.uniform(0.05, 0.95):.6f}",
-                                  f"{rng.uniform(2.8, 4.0):.6f}"])
+
+        def write(folder: Path) -> None:
+            for index in range(self.args.n_partitions):
+                rng = random.Random(7 + index)
+                with open(folder / f"part_{index:03d}.csv", "w", newline="", encoding="utf-8") as handle:
+                    out = csv.writer(handle)
+                    out.writerow(["id", "x", "r"])
+                    for row in range(self.args.rows_per_file):
+                        out.writerow([index * self.args.rows_per_file + row, f"{rng.uniform(0.05, 0.95):.6f}",
+                                      f"{rng.uniform(2.8, 4.0):.6f}"])
+
+        generate_dataset(self.data_in, write, log)
 
     def build_distribution(self, workers: dict[str, int]) -> WorkPlan:
         files = self.input_files()

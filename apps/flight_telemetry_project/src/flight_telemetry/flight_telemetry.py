@@ -8,6 +8,7 @@ import random
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from workers.dataset import dataset_ready, generate_dataset
 from workers.plan import WorkPlan
 
 from .app_args import FlightTelemetryArgs
@@ -32,12 +33,15 @@ class FlightTelemetry:
 
     def prepare_data(self, log=print) -> None:
         """Write deterministic synthetic trajectories when the input folder has no CSV yet."""
-        self.data_in.mkdir(parents=True, exist_ok=True)
-        if any(self.data_in.glob("*.csv")):
+        if dataset_ready(self.data_in):
             return
         log(f"generating {self.args.synthetic_aircraft} synthetic trajectories in {self.data_in}")
-        for index in range(self.args.synthetic_aircraft):
-            write_synthetic_trajectory(self.data_in / f"flight_{index:03d}.csv", index, self.args.synthetic_points)
+
+        def write(folder: Path) -> None:
+            for index in range(self.args.synthetic_aircraft):
+                write_synthetic_trajectory(folder / f"flight_{index:03d}.csv", index, self.args.synthetic_points)
+
+        generate_dataset(self.data_in, write, log)
 
     def build_distribution(self, workers: dict[str, int]) -> WorkPlan:
         files = self.input_files()
