@@ -143,6 +143,7 @@ class AnalysisActions(PageView):
         if done.app == self.app.engine.active_app().name:
             self._call("inventory", _inventory, self.app.engine)
             self._call("runs", _runs, self.app.engine)
+            self.query_one(RecordsPanel).reload()  # every execution leaves a run record
 
     def open_path(self, path: str) -> None:
         """Show ``path`` in the explorer (ORCHESTRATE's Run section sends its outputs here)."""
