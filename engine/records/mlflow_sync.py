@@ -177,6 +177,9 @@ def _log_record(client: Any, experiment: str, manifest: dict[str, Any], record_d
         params["mode"] = str(rec["mode"])
     if rec.get("hosts"):
         params["hosts"] = _param_value(rec["hosts"])
+    if existing:  # MLflow refuses to change a logged param: keep what the run's owner logged
+        logged = client.get_run(run_id).data.params
+        params = {k: v for k, v in params.items() if k not in logged}
     stamp = int(time.time() * 1000)
     metrics = [Metric(k, float(v), stamp, 0) for k, v in (rec.get("metrics") or {}).items()
                if isinstance(v, (int, float)) and math.isfinite(v)]

@@ -22,6 +22,8 @@ from ..atomic import atomic_write_text, content_digest
 from ..errors import AgilabError, RunError
 from ..operation import Operation, OperationContext
 from ..proc import ChildProcess, clean_child_env
+from ..records import recording
+from ..records.lab_record import finish_lab_record, lab_record
 from ..stages.app_args_check import ensure_current
 from ..workspace import Workspace
 from .lab import Lab, read_sequence, read_stages, stage_code
@@ -207,13 +209,19 @@ def run_stage(workspace: Workspace, lab: Lab, index: int, *, track: bool = False
         # A stage passing arguments its app no longer has is refused before anything runs.
         await asyncio.to_thread(ensure_current, workspace, stages, [index], str(lab.source_file))
         with exclusive_run(lab):
-            recorder = await _open_recorder(ctx, workspace, lab) if track else None
-            await ctx.progress(0, 1, f"stage {index}")
-            try:
-                outcome = await execute_stage(ctx, lab, index, stages[index], recorder)
-            except StageFailed as exc:
-                ctx.result.update({"stages": [exc.outcome], "failed_stage": index})
-                raise
+            record = lab_record(workspace, lab, kind="stage", args={"stage": index})
+            ctx.result["run_id"] = record.run_id
+            async with recording(record, ctx):
+                recorder = await _open_recorder(ctx, workspace, lab) if track else None
+                await ctx.progress(0, 1, f"stage {index}")
+                try:
+                    outcome = await execute_stage(ctx, lab, index, stages[index], recorder)
+                except StageFailed as exc:
+                    ctx.result.update({"stages": [exc.outcome], "failed_stage": index})
+                    record.extra["stages"] = [exc.outcome]
+                    raise
+                record.link_mlflow_run(outcome.get("mlflow_run_id"))
+                await finish_lab_record(record, lab, [outcome])
         await ctx.progress(1, 1, f"stage {index}")
         return {"stages": [outcome], "dataframe": outcome["dataframe"]}
 
@@ -235,7 +243,16 @@ def run_pipeline(workspace: Workspace, lab: Lab, indices: Sequence[int] | None =
         stages, sequence = _select_stages(lab, indices)
         await asyncio.to_thread(ensure_current, workspace, stages, sequence, str(lab.source_file))
         with exclusive_run(lab):
-            return await _pipeline(ctx, workspace, lab, stages, sequence, track)
+            record = lab_record(workspace, lab, kind="pipeline", args={"sequence": sequence})
+            ctx.result["run_id"] = record.run_id
+            async with recording(record, ctx):
+                try:
+                    result = await _pipeline(ctx, workspace, lab, stages, sequence, track)
+                finally:  # the record goes into the pipeline's own MLflow parent run, whatever the outcome
+                    record.link_mlflow_run(ctx.result.get("mlflow_run_id"))
+                    record.extra["stages"] = list(ctx.result.get("stages") or [])
+                await finish_lab_record(record, lab, ctx.result.get("stages") or [])
+            return result
 
     return Operation("pipeline", lab.app, body, detail=lab.module)
 

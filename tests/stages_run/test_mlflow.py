@@ -135,7 +135,9 @@ async def test_cancelled_pipeline_closes_its_runs_as_killed(workspace, make_lab)
     assert "[stdout] waiting" in log
 
 
-async def test_single_stage_run_is_untracked_unless_asked(workspace, make_lab):
+async def test_single_stage_run_is_tracked_through_its_record(workspace, make_lab):
+    from engine.records import wait_pending
+
     lab = make_lab([raw_stage("from workers.tracking import tracker\ntracker.log_metric('m', 1)\nprint('ok')\n")])
 
     _, plain = await drain(run_stage(workspace, lab, 0))
@@ -143,11 +145,19 @@ async def test_single_stage_run_is_untracked_unless_asked(workspace, make_lab):
 
     assert isinstance(plain, OperationFinished) and plain.result["stages"][0]["mlflow_run_id"] is None
     assert isinstance(tracked, OperationFinished)
+    assert wait_pending(120)
     client = _client(workspace)
     runs = client.search_runs([client.get_experiment_by_name("demo_project").experiment_id])
-    assert [(r.info.run_name, r.data.tags["agilab.component"], r.data.metrics) for r in runs] == [
-        ("demo_project:demo:stage_0", "stage", {"m": 1.0})]
-    assert runs[0].info.run_id == tracked.result["stages"][0]["mlflow_run_id"]
+    assert len(runs) == 2
+    # track=True: the stage's own run, where its tracker calls land; its run record is logged into it.
+    own = next(r for r in runs if r.info.run_id == tracked.result["stages"][0]["mlflow_run_id"])
+    assert (own.info.run_name, own.data.tags["agilab.component"], own.data.metrics["m"]) == (
+        "demo_project:demo:stage_0", "stage", 1.0)
+    assert own.data.tags["agilab.run_record_id"] == tracked.result["run_id"]
+    # Every execution is an MLflow run through its record, the edit-loop run too (without the stage's metric).
+    plain_run = next(r for r in runs if r.data.tags.get("agilab.run_record_id") == plain.result["run_id"])
+    assert plain_run.data.tags["agilab.kind"] == "stage" and "m" not in plain_run.data.metrics
+    assert plain_run.data.params["stage"] == "0" and plain_run.data.metrics["stage_0_seconds"] > 0
 
 
 def test_tracker_is_a_no_op_when_tracking_is_off(tmp_path):
