@@ -99,6 +99,11 @@ async def test_worker_map_and_scheduler_errors_show_inline_and_write_nothing(tui
 
 
 async def test_args_form_is_generated_from_the_model_and_validates(tui_home: Path, settle) -> None:
+    from engine.manager_env import install_manager_env_op
+    from engine.workspace import Workspace
+
+    workspace = Workspace(tui_home)  # the form comes from the schema the app's manager env returns
+    await install_manager_env_op(workspace, workspace.app("flight_telemetry_project")).wait()
     app = new_app()
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)

@@ -44,7 +44,7 @@ def gather_state(engine: Any) -> dict[str, Any]:
     state: dict[str, Any] = {"app": app, "cluster": settings.cluster, "mode_label": settings.mode_label,
                              "args": settings.args, **refresh_state(engine)}
     # Looked up inside the try: an engine without one of these breaks its own section, not the page.
-    for key, call in (("args_model", lambda a: engine.args_model(a)), ("benchmark", engine.load_benchmark),
+    for key, call in (("args_schema", lambda a: engine.args_schema(a)), ("benchmark", engine.load_benchmark),
                       ("plan", engine.load_distribution)):
         try:
             state[key] = call(app)
@@ -130,10 +130,14 @@ class OrchestrateHandlers(PageView):
         self.query_one(SettingsForm).load(state["cluster"], state["mode_label"])
         self.query_one(HostsSection).load(state["cluster"])
         self.query_one(ServiceSettingsForm).load(state["cluster"])
-        if "args_model" in state:
-            self.query_one(ArgsForm).load(state["args_model"], state["args"])
+        if "args_schema" in state:
+            self.query_one(ArgsForm).load(state["args_schema"], state["args"])
         else:
-            self.query_one("#args", Section).set_status(f"✗ {self.app.redact(state['args_model_error'])}", ok=False)
+            # No manager env yet (or a manager that fails): [args] stays editable as validated TOML.
+            error = self.app.redact(state["args_schema_error"])
+            self.query_one(ArgsForm).load_toml(state["args"], f"{error}\n[args] as TOML until then (ctrl+s saves; "
+                                                              "checked by the app's model once installed)")
+            self.query_one("#args", Section).set_status(f"• {error}", ok=None)
         self.query_one(BenchmarkPanel).show(state.get("benchmark"))
         if state.get("plan"):
             self.query_one(WorkplanView).show_plan(state["plan"])
@@ -171,6 +175,9 @@ class OrchestrateHandlers(PageView):
             self._show_state(value)
         elif tag == "refresh":
             self._show_refresh(value)
+        elif tag == "args-schema":
+            self.query_one(ArgsForm).load(*value)
+            self.query_one("#args", Section).set_status("", ok=None)
         elif tag == "save-args":
             self.query_one("#args", Section).set_status("✓ saved to [args]", ok=True)
             self._refresh()
@@ -286,6 +293,7 @@ class OrchestrateHandlers(PageView):
         if kind == "install":
             self._refresh()
             self._check_rapids()
+            self._reload_args()  # the manager env now exists: the form comes from its schema
         elif kind == "distribute":
             self.query_one(WorkplanView).show_plan(result["plan"])
             self.query_one("#btn-save-plan", Button).disabled = False
@@ -373,6 +381,17 @@ class OrchestrateHandlers(PageView):
     def _save_args(self, message: ArgsForm.SaveRequested) -> None:
         engine = self.app.engine
         self.app.call_engine("save-args", lambda: engine.save_args(engine.active_app(), message.values), reply_to=self)
+
+    def _reload_args(self) -> None:
+        engine = self.app.engine
+        self.app.call_engine("args-schema", lambda: (engine.args_schema(engine.active_app()),
+                                                     engine.settings(engine.active_app()).args), reply_to=self)
+
+    @on(ArgsForm.TomlSaveRequested)
+    def _save_args_toml(self, message: ArgsForm.TomlSaveRequested) -> None:
+        engine = self.app.engine
+        self.app.call_engine("save-args", lambda: engine.save_args_toml(engine.active_app(), message.text),
+                             reply_to=self)
 
     @on(WorkplanView.SaveRequested)
     def _save_plan(self, message: WorkplanView.SaveRequested) -> None:
