@@ -48,6 +48,8 @@ class ServiceConfig:
     ssh_key_path: str | None = None
     known_hosts_files: list[str] = field(default_factory=list)
     connect_timeout: float = 10.0
+    log_dir: str | None = None
+    """``log/execute/<target>``: service actions leave run records under its ``runs/``."""
 
     @property
     def service_dir(self) -> Path:
@@ -115,6 +117,7 @@ def build_config(workspace: Workspace, app: AppProject, settings: AppSettings, *
         ssh_user=cluster.user or None,
         ssh_key_path=cluster.ssh_key_path or None,
         known_hosts_files=[str(workspace_known_hosts(workspace))],
+        log_dir=str(workspace.log_dir(app)),
     )
     config.heartbeat_timeout = cluster.service.heartbeat_timeout if heartbeat_timeout is None else heartbeat_timeout
     config.cleanup = {**config.cleanup, **cluster.service.cleanup()}

@@ -63,8 +63,8 @@ def service_health(config: ServiceConfig, *, output: Path | None = None) -> dict
     return payload
 
 
-async def start_service(config: ServiceConfig, *, timeout: float = 120.0,
-                        output: Path | None = None) -> dict[str, Any]:
+async def _start_service(config: ServiceConfig, *, timeout: float = 120.0,
+                         output: Path | None = None) -> dict[str, Any]:
     """Launch the detached supervisor and wait until every loop is submitted; return the health payload.
 
     Raises:
@@ -156,7 +156,7 @@ def _local_leftovers(pids: list[int], kill: bool) -> list[int]:
     return alive
 
 
-async def stop_service(config: ServiceConfig, *, output: Path | None = None) -> dict[str, Any]:
+async def _stop_service(config: ServiceConfig, *, output: Path | None = None) -> dict[str, Any]:
     """Stop the service from any process: SIGTERM its supervisor, then verify every worker PID is gone.
 
     A supervisor that died (or hangs) is handled too: its workers are killed by PID, locally and
@@ -188,4 +188,25 @@ async def stop_service(config: ServiceConfig, *, output: Path | None = None) -> 
     payload = service_health(config, output=output)
     if local or remote:
         raise ServiceError(f"service {config.target}: processes survived stop: local {local}, remote {remote}")
+    return payload
+
+
+async def start_service(config: ServiceConfig, *, timeout: float = 120.0,
+                        output: Path | None = None) -> dict[str, Any]:
+    """:func:`_start_service`, leaving a ``service-start`` run record (completed or failed with the reason)."""
+    from ..records.service_record import finish_service_record, service_recording
+
+    async with service_recording(config, "service-start") as record:
+        payload = await _start_service(config, timeout=timeout, output=output)
+        await finish_service_record(record, config, payload)
+    return payload
+
+
+async def stop_service(config: ServiceConfig, *, output: Path | None = None) -> dict[str, Any]:
+    """:func:`_stop_service`, leaving a ``service-stop`` run record."""
+    from ..records.service_record import finish_service_record, service_recording
+
+    async with service_recording(config, "service-stop") as record:
+        payload = await _stop_service(config, output=output)
+        await finish_service_record(record, config, payload)
     return payload
