@@ -64,6 +64,7 @@ start() {
   done
   [[ -e $dir/ssh_host_ed25519_key ]] || ssh-keygen -q -t ed25519 -N '' -C "fixture-host" -f "$dir/ssh_host_ed25519_key"
   install -m 644 "$pub" "$dir/authorized_keys"
+  local pwauth=no; [[ -n ${SSHD_FIXTURE_PASSWORD:-} ]] && pwauth=yes
   local listen=$addr; [[ $addr == *:* ]] && listen="[$addr]"   # IPv6 literal
   cat > "$dir/sshd_config" <<EOF
 ListenAddress $listen:$port
@@ -73,7 +74,7 @@ AuthorizedKeysFile $dir/authorized_keys
 # /tmp is world-writable: with StrictModes yes sshd says "bad ownership or modes for directory /tmp"
 StrictModes no
 PubkeyAuthentication yes
-PasswordAuthentication ${SSHD_FIXTURE_PASSWORD:+yes}${SSHD_FIXTURE_PASSWORD:-no}
+PasswordAuthentication $pwauth
 KbdInteractiveAuthentication no
 UsePAM no
 PermitRootLogin prohibit-password
