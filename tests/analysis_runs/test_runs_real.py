@@ -158,3 +158,24 @@ async def test_refused_rerun_shows_the_reason_and_can_be_forced(shared_home: Pat
     finally:
         probe.rmdir()
         os.utime(site)
+
+
+async def test_escape_cancels_a_running_rerun(shared_home: Path) -> None:
+    engine = Engine(Workspace(shared_home))
+    run_id = await _run(engine)
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await _open_runs(pilot)
+        await _goto(pilot, panel, run_id)
+        await pilot.press("R")
+        assert panel.operation is not None
+        for _ in range(600):  # cancel once the rerun's record exists, i.e. while it really runs
+            if any(r.rerun_of == run_id for r in engine.runs(APP)):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert panel.operation is None and panel.rerun_result is None
+        assert "rerun cancelled" in _verdict(panel)
+        cancelled = [r for r in engine.runs(APP) if r.rerun_of == run_id]
+        assert cancelled and cancelled[0].status == "cancelled", cancelled
