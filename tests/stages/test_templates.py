@@ -57,8 +57,11 @@ def test_agi_run_args_follow_the_run_request_contract() -> None:
         new_template_stage(agi_run.TEMPLATE_ID, app="a_project", args={"params": {"data_in": "x"}})
     with pytest.raises(TemplateError, match="mode"):
         new_template_stage(agi_run.TEMPLATE_ID, app="a_project", args={"mode": 99})
-    with pytest.raises(TemplateError, match="unknown_key"):
-        new_template_stage(agi_run.TEMPLATE_ID, app="a_project", args={"unknown_key": 1})
+    # AGILab's layout: an app arg directly under args is one of the run's params (issue #12)
+    flat = new_template_stage(agi_run.TEMPLATE_ID, app="a_project", args={"unknown_key": 1})
+    assert flat["args"]["params"] == {"unknown_key": 1}
+    with pytest.raises(TemplateError, match="unknown_key given both"):
+        new_template_stage(agi_run.TEMPLATE_ID, app="a_project", args={"unknown_key": 1, "params": {"unknown_key": 2}})
     with pytest.raises(TemplateError, match="app"):
         new_template_stage(agi_run.TEMPLATE_ID, app="", args={})
     staged = new_template_stage(agi_run.TEMPLATE_ID, app="a_project",
@@ -142,8 +145,9 @@ def test_refresh_rejects_raw_python_and_reports_args_invalid_for_the_new_version
     with pytest.raises(TemplateError, match="cannot be refreshed"):
         refresh_from_template(raw_python_stage("x = 1\n"))
     stage = new_template_stage(agi_run.TEMPLATE_ID, app="a_project", args={"data_in": "x"})
-    stage["args"] = {**stage["args"], "renamed_argument": 1}
-    with pytest.raises(TemplateError, match="renamed_argument"):
+    # (an unknown key is an app param in AGILab's layout now; an invalid value still fails)
+    stage["args"] = {**stage["args"], "mode": 99}
+    with pytest.raises(TemplateError, match="mode"):
         refresh_from_template(stage)
 
 
