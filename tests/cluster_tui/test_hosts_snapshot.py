@@ -73,7 +73,7 @@ async def test_recorded_install_settles_rows_and_flags_the_unknown_key(isolated_
         rows = host_rows(app)
         assert list(rows) == [OK_1, OK_2, DOWN, NEW]  # local hosts are not in the table
         assert [rows[h]["status"] for h in rows] == ["✓ ok", "✓ ok", "✗ failed", "⚠ unknown key"]
-        assert rows[OK_1]["seconds"] == ""  # durations are hidden in test mode
+        assert rows[OK_1]["seconds"] == "1.5"  # test mode's fixed clock: every measured duration reads 1.5 s
         prompt = app.view("orchestrate").query_one("#host-key-prompt")
         assert prompt.display and FINGERPRINT in str(prompt.content) and NEW in str(prompt.content)
         assert not app.view("orchestrate").query_one("#btn-trust-key").disabled
