@@ -58,14 +58,40 @@ def write_plan(folder: Path, name: str, nodes: list[dict[str, Any]], *, controll
     return path
 
 
+OWNER = "dag_owner_project"
+SAMPLES = Path(__file__).resolve().parents[2] / "engine" / "dag" / "samples"
+
+
 @pytest.fixture
-def failing_plan(isolated_home: Path) -> Path:
+def owner_templates(isolated_home: Path) -> Path:
+    """The active app is a workspace app whose ``dag_templates/`` holds the plans that may run for real."""
+    from engine.workspace import Workspace
+
+    folder = isolated_home / "projects" / OWNER / "dag_templates"
+    (folder.parent / "src").mkdir(parents=True)
+    folder.mkdir()
+    Workspace(isolated_home).write_state(active_app=OWNER)
+    return folder
+
+
+@pytest.fixture
+def diamond_template(owner_templates: Path) -> Path:
+    """The sample command diamond, promoted into the active app's templates."""
+    from engine.dag.promote import promote_plan
+    from engine.workspace import Workspace
+
+    return promote_plan(Workspace(owner_templates.parents[2]), SAMPLES / "multi_app_dag_command_diamond.json",
+                        OWNER).path
+
+
+@pytest.fixture
+def failing_plan(isolated_home: Path, owner_templates: Path) -> Path:
     """``gate`` fails until ``data/flag.txt`` exists; ``report`` uses what gate writes."""
     gate = ("import pathlib, sys\n"
             "if not pathlib.Path('flag.txt').exists(): sys.exit('flag.txt is missing')\n"
             "pathlib.Path('out').mkdir(exist_ok=True); pathlib.Path('out/gate.txt').write_text('ok')")
     report = "import pathlib; pathlib.Path('out/report.txt').write_text(pathlib.Path('out/gate.txt').read_text())"
-    return write_plan(isolated_home / "plans", "gate-report", [
+    return write_plan(owner_templates, "gate-report", [
         step("gate", "minimal_app_project", gate, [("gate_out", "out/gate.txt")]),
         step("report", "execution_pandas_project", report, [("report_out", "out/report.txt")],
              [("gate_out", "out/gate.txt")]),
@@ -73,8 +99,8 @@ def failing_plan(isolated_home: Path) -> Path:
 
 
 @pytest.fixture
-def slow_plan(isolated_home: Path) -> Path:
+def slow_plan(isolated_home: Path, owner_templates: Path) -> Path:
     """One step that sleeps far longer than any test waits, so only a cancel ends it."""
-    return write_plan(isolated_home / "plans", "sleeper", [
+    return write_plan(owner_templates, "sleeper", [
         step("sleeper", "minimal_app_project", "import time; time.sleep(120)", [("never", "never.txt")]),
     ])

@@ -60,7 +60,8 @@ async def choose_source(pilot: Any, source: str, custom: str = "") -> None:
     await pilot.pause()
 
 
-async def test_sample_diamond_runs_for_real_and_cells_update_in_place(isolated_home: Path, monkeypatch: Any, panel_app: Any) -> None:
+async def test_sample_diamond_runs_for_real_and_cells_update_in_place(isolated_home: Path, monkeypatch: Any, panel_app: Any,
+                                                                     owner_templates: Path) -> None:
     updates: list[tuple[str, str, str]] = []
     original = DagTable.update_cell
 
@@ -78,6 +79,19 @@ async def test_sample_diamond_runs_for_real_and_cells_update_in_place(isolated_h
         assert cell(app, "squares", "blocked") == "seed_values"
         table = app.query_one(DagTable)
         rows_before = {key: table.rows[key] for key in table.rows}
+
+        # A sample is preview-only (conservative execution) until promoted into the app's templates.
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert "Preview only" in message(app) and statuses(app)["seed"] == "runnable"
+        assert "preview-only" in str(app.query_one("#dag-title", Static).render())
+        assert "dag: promote to app templates" in [c.title for c in app.query_one(DagPanel).palette_commands()]
+        app.query_one(DagPanel).action_promote()
+        await settle(pilot)
+        assert "Promoted to dag_owner_project" in message(app)
+        assert (owner_templates / "multi_app_dag_command_diamond.json").is_file()
+        assert "real runs allowed" in str(app.query_one("#dag-title", Static).render())
+        table.focus()
 
         app.query_one("#dag-slots", Input).value = "2"
         await pilot.press("ctrl+r")
@@ -104,7 +118,7 @@ async def test_failed_step_blocks_downstream_then_retry_completes(isolated_home:
     app = panel_app(DagPanel, isolated_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await choose_source(pilot, "custom_path", str(failing_plan))
+        await choose_source(pilot, "app_templates")
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert statuses(app) == {"gate": "failed", "report": "blocked"}
@@ -157,11 +171,12 @@ async def test_graph_hidden_on_narrow_terminals_and_toggled(isolated_home: Path,
         assert panel.has_class("-graph") is not shown
 
 
-async def test_partial_rerun_resets_the_step_and_its_downstream(isolated_home: Path, panel_app: Any) -> None:
+async def test_partial_rerun_resets_the_step_and_its_downstream(isolated_home: Path, panel_app: Any,
+                                                               diamond_template: Path) -> None:
     app = panel_app(DagPanel, isolated_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await choose_source(pilot, "sample_library")
+        await choose_source(pilot, "app_templates")
         for _ in range(3):
             await pilot.press("ctrl+r")
             await settle(pilot)
@@ -176,11 +191,12 @@ async def test_partial_rerun_resets_the_step_and_its_downstream(isolated_home: P
         assert app.query_one(HistoryTable).kinds[-1] == "operator"
 
 
-async def test_distributed_backend_shows_why_or_the_exact_request(isolated_home: Path, panel_app: Any) -> None:
+async def test_distributed_backend_shows_why_or_the_exact_request(isolated_home: Path, panel_app: Any,
+                                                                 diamond_template: Path) -> None:
     app = panel_app(DagPanel, isolated_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await choose_source(pilot, "sample_library")
+        await choose_source(pilot, "app_templates")
         panel = app.query_one(DagPanel)
         app.query_one("#dag-backend", Select).value = "distributed"
         await settle(pilot)
@@ -290,7 +306,7 @@ async def test_escape_cancels_a_running_step(isolated_home: Path, slow_plan: Pat
     app = panel_app(DagPanel, isolated_home)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await choose_source(pilot, "custom_path", str(slow_plan))
+        await choose_source(pilot, "app_templates")
         await pilot.press("ctrl+r")
         for _ in range(400):  # wait for the child to be running (no timing is asserted)
             await pilot.pause(0.05)

@@ -165,8 +165,9 @@ class DagActions(VerticalScroll):
         if runner is None:
             self.say(self.session.runner_error or "The plan has errors: fix them before running.", error=True)
             return
-        if not runner.controlled:
-            self.say("This plan is preview-only (no controlled execution marker): use Preview next.", error=True)
+        if self.session.preview_reason:
+            self.say(f"Preview only: {self.session.preview_reason}. Use Preview next, or dag: promote to app "
+                     "templates.", error=True)
             return
         if self.session.backend.problem:
             self.say(self.session.backend.problem, error=True)
@@ -177,6 +178,12 @@ class DagActions(VerticalScroll):
         self.query_one("#dag-log", Log).clear()
         self.say(text)
         self.app.run_operation(operation, self)
+
+    def action_promote(self) -> None:
+        """Copy the plan into the active app's dag_templates/, so it may run for real."""
+        if not self._refuse_without_session() and not self._refuse_while_running("promote"):
+            assert self.session is not None
+            self._call("promote", self.session.promote)
 
     def action_cancel_run(self) -> None:
         if self._operation is not None:
@@ -253,6 +260,10 @@ class DagActions(VerticalScroll):
 
     def _done_save(self, path: Any, context: dict[str, Any]) -> None:
         self.say(f"Saved as workspace plan: {path}")
+
+    def _done_promote(self, done: Any, context: dict[str, Any]) -> None:
+        marker = " (controlled marker added)" if done.marker_added else ""
+        self.say(f"Promoted to {done.app}'s templates: {done.path}{marker}. It now runs for real.")
 
     def _done_export(self, path: Any, context: dict[str, Any]) -> None:
         self.say(f"Plan JSON exported to {path}")

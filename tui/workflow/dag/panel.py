@@ -144,6 +144,8 @@ class DagPanel(DagActions):
                     ("edit plan", "Open the Steps / Creates / Uses editor", self.action_edit_plan),
                     ("new plan", "Start an empty plan to edit", self.action_new_plan),
                     ("save as workspace plan", "Save the draft for the active app", self.action_save_plan),
+                    ("promote to app templates", "Copy the plan into the active app's dag_templates/ so it runs "
+                     "for real", self.action_promote),
                     ("overwrite workspace plan", "Save the draft, replacing a plan of the same id",
                      lambda: self.action_save_plan(overwrite=True)),
                     ("show generated json", "Review the plan JSON (read-only)", self.action_show_json),

@@ -22,9 +22,9 @@ def title_text(session: DagSession, redact: Redact) -> Text:
     data = session.draft.data
     text = Text()
     text.append(str(data.get("dag_id") or "plan"), style="bold")
-    controlled = (data.get("execution") or {}).get("runner_status") == "controlled_contract_stage_execution"
-    text.append(" · controlled template: real runs allowed" if controlled
-                else " · preview-only: no controlled execution marker", style="italic")
+    reason = getattr(session, "preview_reason", "")
+    text.append(" · preview-only (drafts, samples, custom paths: promote to run)" if reason
+                else " · controlled app template: real runs allowed", style="italic")
     if session.edited:
         text.append(" · edited, not saved", style="bold")
     where = redact(str(session.path)) if session.path else "new plan (not saved yet)"

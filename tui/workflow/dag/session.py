@@ -94,6 +94,7 @@ class DagSession:
         from engine.errors import AgilabError
 
         self.runner, self.runner_error = None, ""
+        self.preview_reason = "the plan has errors"
         if not self.check.ok:
             return
         store = RunnerStateStore(self._state_path())
@@ -106,12 +107,15 @@ class DagSession:
             # A draft's state only ever describes the previous edit; start it over.
             store.path.unlink(missing_ok=True)
             self.runner = self._make_runner(RunnerStateStore(self._state_path()))
+        # Conservative execution, decided on the engine thread: only a saved, controlled app template runs.
+        self.preview_reason = self.runner.preview_only_reason if self.runner is not None else ""
 
     def _make_runner(self, store: Any) -> DagRunner:
         from engine.dag import DagRunner
 
+        # An edited plan is not the file it came from: it may only be previewed until saved and promoted.
         return DagRunner(self.check, store, self.engine.workspace, executor=self._executor(),
-                         dag_path=str(self.path or ""))
+                         dag_path="" if self.edited else str(self.path or ""))
 
     # --- backend ------------------------------------------------------------------------------
     def _executor(self) -> Any:
@@ -204,6 +208,19 @@ class DagSession:
         self.path, self.edited = path, False
         self._attach_runner()
         return path
+
+    def promote(self, app_name: str | None = None) -> Any:
+        """Copy the saved plan into an app's ``dag_templates/`` (the controlled marker added if missing)."""
+        from engine.dag.promote import promote_plan
+        from engine.errors import AgilabError
+
+        if self.path is None or self.edited:
+            raise AgilabError("save the plan first (dag: save as workspace plan), then promote it")
+        done = promote_plan(self.engine.workspace, self.path, app_name or self.app_name)
+        self.path = done.path
+        self.draft = type(self.draft).load(done.path)
+        self.recheck()
+        return done
 
     def export(self, path: str) -> Path:
         return self.draft.export(Path(path).expanduser())
