@@ -210,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         reports = run_dask(spec, scheduler) if spec["mode"] & DASK_BIT else run_local(spec)
         reduce_dict, reduce_path = _merge(spec, reports)
     except Exception as exc:
-        traceback.print_exc()
+        if not isinstance(exc, WorkersLost):  # that message says all there is to say
+            traceback.print_exc()
         emit("error", {"error": f"{type(exc).__name__}: {exc}", "partial_outputs": _kept_outputs(spec["data_out"])})
         return 1
     emit("result", {

@@ -41,29 +41,34 @@ def test_losing_every_worker_fails_the_run_within_the_loss_timeout(fault_home: P
 
     async def scenario():
         op = engine.run(COMPUTE, request)
-        killed_at = None
         lines: list[str] = []
+        state: dict[str, float] = {}
+
+        async def kill_both() -> None:
+            while len(_workers()) < 2:
+                await asyncio.sleep(0.2)
+            # wait for one slot's first partition to be written: that output must be kept and listed
+            while not (out_dir.is_dir() and any(p.suffix == ".parquet" for p in out_dir.iterdir())):
+                await asyncio.sleep(0.1)
+            for proc in _workers():
+                proc.kill()
+            state["killed_at"] = time.monotonic()
+
         async with op:
+            killer = asyncio.create_task(kill_both())
             async for event in op.events():
                 if isinstance(event, LogLines):
                     lines.extend(event.lines)
-                if killed_at is None and any(line.startswith("dask: ") for line in lines):
-                    # wait for one slot's first partition to be written: that output must be kept and listed
-                    for _ in range(1200):
-                        if out_dir.is_dir() and any(p.suffix == ".parquet" for p in out_dir.iterdir()):
-                            break
-                        await asyncio.sleep(0.1)
-                    for proc in _workers():
-                        proc.kill()
-                    killed_at = time.monotonic()
-        return op, event, killed_at, lines
+            killer.cancel()
+        return op, event, state.get("killed_at"), lines
 
     op, last, killed_at, lines = asyncio.run(asyncio.wait_for(scenario(), HANG_GUARD))
+    assert killed_at is not None, f"the workers were never killed; the run ended with {last}"
     failed_after = time.monotonic() - killed_at
     print(f"\nrun failed {failed_after:.1f} s after both workers were killed (worker_loss_timeout = 5 s)")
     assert isinstance(last, OperationFailed), last
     assert "every Dask worker was lost" in last.error and "worker_loss_timeout" in last.error, last.error
-    assert sum("was lost" in line for line in lines) == 2, lines[-20:]
+    assert sum(line.startswith("dask worker ") and "was lost" in line for line in lines) == 2, lines[-20:]
     assert {w["name"] for w in last.result["lost_workers"]} == {"127.0.0.1-0", "127.0.0.1-1"}
     kept = last.result["partial_outputs"]
     assert kept and all(Path(p).exists() for p in kept), kept
@@ -73,23 +78,32 @@ def test_losing_every_worker_fails_the_run_within_the_loss_timeout(fault_home: P
 def test_losing_one_of_two_workers_completes_and_records_the_loss(fault_home: Path, monkeypatch):
     monkeypatch.setenv("AGILAB_TUI_HOME", str(fault_home))
     engine = Engine(Workspace(fault_home))
-    request = _request(engine, "execution_pandas/loss_one_out", n_partitions=4, rows_per_file=2000, iterations=3000)
+    request = _request(engine, "execution_pandas/loss_one_out", n_partitions=4, rows_per_file=2000, iterations=10000)
 
     async def scenario():
         op = engine.run(COMPUTE, request)
-        killed = False
         lines: list[str] = []
+        killed: list[int] = []
+
+        async def kill_one() -> None:
+            runner = []
+            while len(_workers()) < 2 or not runner:
+                runner = [p for p in psutil.Process().children(recursive=True)
+                          if "workers.runner" in " ".join(p.cmdline())]
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(3.0)  # the runner connects and both slots start computing
+            for proc in _workers():
+                if "--name 127.0.0.1-1" in " ".join(proc.cmdline()):
+                    proc.kill()
+                    killed.append(proc.pid)
+
         async with op:
+            killer = asyncio.create_task(kill_one())
             async for event in op.events():
                 if isinstance(event, LogLines):
                     lines.extend(event.lines)
-                    if not killed and any(line.startswith("dask: ") for line in event.lines):
-                        await asyncio.sleep(1.0)
-                        for proc in _workers():
-                            if "--name 127.0.0.1-1" in " ".join(proc.cmdline()):
-                                proc.kill()
-                                killed = True
-        return op, event, killed, lines
+            killer.cancel()
+        return op, event, bool(killed), lines
 
     op, last, killed, lines = asyncio.run(asyncio.wait_for(scenario(), HANG_GUARD))
     assert killed
