@@ -29,6 +29,8 @@ def notice_for(info: StageInfo | None) -> tuple[str, str]:
         return f"{number} · read-only, imported from {source}; re-import it to change the code.", "-locked"
     if info.code_error:
         return f"{number} · template cannot render: {info.code_error}", "-outdated"
+    if info.app_stale:
+        return f"{number} · {info.app_stale} (ctrl+t previews the refresh).", "-outdated"
     if info.status == "outdated":
         return f"{number} · template outdated: {info.reason} (ctrl+t).", "-outdated"
     if info.template:

@@ -40,10 +40,12 @@ class StageInfo:
     code: str
     """What the stage runs: the rendering of a current template, else its saved ``C``."""
     code_error: str = ""
+    app_stale: str = ""
+    """Why the stage is stale against its app's current args model (with the fix), else ""."""
 
     @property
     def badge(self) -> str:
-        return BADGES.get(self.status, self.status)
+        return "stale" if self.app_stale else BADGES.get(self.status, self.status)
 
     @property
     def title(self) -> str:
@@ -90,16 +92,19 @@ class LabSnapshot:
     text: str
 
 
-def _stage_info(index: int, stage: dict[str, Any]) -> StageInfo:
+def _stage_info(index: int, stage: dict[str, Any], lookup: Any = None) -> StageInfo:
     from engine.stages import is_locked, is_template_stage, stage_code, stage_status
+    from engine.stages.app_args_check import check_stage
 
     state = stage_status(stage)
     try:
         code, error = stage_code(stage), ""
     except Exception as exc:  # an invalid template payload still lists; the editor says why it cannot render
         code, error = str(stage.get("C") or ""), str(exc)
+    issue = check_stage(index, stage, lookup) if lookup is not None else None
+    stale = f"{issue.reason}; {issue.fix}" if issue else ""
     return StageInfo(index, stage, state.status.value, state.reason, is_locked(stage), is_template_stage(stage),
-                     code, error)
+                     code, error, stale)
 
 
 class WorkflowLab:
@@ -126,7 +131,11 @@ class WorkflowLab:
     def _snapshot(self) -> LabSnapshot:
         assert self._file is not None
         module = self.lab.module
-        stages = tuple(_stage_info(i, s) for i, s in enumerate(self._file.stages(module)))
+        from engine.stages.app_args_check import schema_lookup
+
+        # Stages passing app arguments are checked against the app's args schema (from its manager env).
+        lookup = schema_lookup(self.engine.workspace)
+        stages = tuple(_stage_info(i, s, lookup) for i, s in enumerate(self._file.stages(module)))
         return LabSnapshot(self.lab.app, module, self.lab.stages_file, stages,
                            tuple(self._file.sequence(module)), self._file.text)
 
@@ -238,10 +247,15 @@ class WorkflowLab:
     # --- templates ---------------------------------------------------------------------------------
     def refresh_preview(self, index: int) -> TemplateRefresh:
         from engine.stages import refresh_from_template
+        from engine.stages.app_args_check import check_stage, refresh_against_app, schema_lookup
 
         with self._lock:
             assert self._file is not None
-            return refresh_from_template(self._file.stage(self.lab.module, index))
+            stage = self._file.stage(self.lab.module, index)
+            issue = check_stage(index, stage, schema_lookup(self.engine.workspace))
+            if issue is not None:  # stale against the app: the refresh drops the arguments it no longer has
+                return refresh_against_app(stage, issue)
+            return refresh_from_template(stage)
 
     def apply_refresh(self, index: int, refresh: TemplateRefresh) -> LabSnapshot:
         from engine.stages import apply_refresh

@@ -11,7 +11,8 @@ from textual.widgets.option_list import Option
 from tui.workflow.lab import StageInfo
 
 NEW_STAGE = "new"
-_BADGE_STYLES = {"current": "green", "outdated": "bold yellow", "raw": "dim", "unknown": "magenta", "newer": "cyan"}
+_BADGE_STYLES = {"current": "green", "outdated": "bold yellow", "raw": "dim", "unknown": "magenta", "newer": "cyan",
+                 "stale": "bold red"}
 
 
 def stage_option_id(index: int) -> str:
