@@ -33,7 +33,8 @@ def configure(engine: Engine, fake_hosts, tmp_path: Path, extra: dict[str, int] 
     settings = engine.settings(FLIGHT)
     workers = {h.spec: 1 for h in fake_hosts.hosts}
     workers.update(extra or {})
-    settings.update_cluster(cluster_enabled=True, scheduler=f"{fake_hosts.scheduler_host}:{free_port(fake_hosts.scheduler_host)}",
+    settings.update_cluster(cluster_enabled=True, verbose=2,  # Dask and transfer lines shown from verbose 2
+                            scheduler=f"{fake_hosts.scheduler_host}:{free_port(fake_hosts.scheduler_host)}",
                             remote_root=str(tmp_path / "remote" / "{host}"), remote_python=sys.executable)
     settings.set_workers(workers)
     settings.save()

@@ -251,6 +251,11 @@ class OrchestrateHandlers(PageView):
         except Exception as exc:  # e.g. unreadable settings: nothing started
             self.notify(self.app.redact(str(exc)), title="cannot start", severity="error")
             return
+        from tui.orchestrate.password_prompt import SSH_KINDS, ask_password, needs_password
+
+        if op.kind in SSH_KINDS and needs_password(self.app.engine):  # asked first, held in memory only
+            ask_password(self, lambda: self.start_operation(lambda: op))
+            return
         self.current = op
         self.running = True
         self.query_one(LogPane).clear(title=f"Log · {op.kind}")

@@ -19,6 +19,7 @@ from textual.widgets import Button, Static
 
 from tui.messages import EngineCallDone
 from tui.orchestrate.hosts import HostTable
+from tui.orchestrate.index_form import IndexSettingsForm
 from tui.orchestrate.sections import Section
 from tui.orchestrate.ssh_form import SshSettingsForm
 
@@ -60,7 +61,7 @@ class HostsSection(Section):
     """Remote hosts: install status per host, host keys, SSH settings."""
 
     TITLE = "Hosts"
-    HELP = "t trust key · c check hosts · SSH keys only, never passwords"
+    HELP = "t trust key · c check hosts · a password is asked when needed, held in memory only"
 
     DEFAULT_CSS = """
     HostsSection {
@@ -84,6 +85,7 @@ class HostsSection(Section):
             yield HostTable(id="host-table")
             yield Static("", id="host-detail")
             yield SshSettingsForm(id="ssh-form")
+            yield IndexSettingsForm(id="index-form")
 
     @property
     def table(self) -> HostTable:
@@ -92,6 +94,7 @@ class HostsSection(Section):
     def load(self, cluster: Any) -> None:
         """Fill from ``[cluster]``: SSH fields and one row per remote host of the worker map."""
         self.query_one(SshSettingsForm).load(cluster)
+        self.query_one(IndexSettingsForm).load(cluster)
         self.set_hosts(cluster.workers, cluster.cluster_enabled)
 
     def set_hosts(self, workers: dict[str, int], cluster_enabled: bool) -> None:
