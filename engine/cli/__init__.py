@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..errors import AgilabError
 
 # Each module exposes register(subparsers); missing optional groups are simply not offered.
-GROUP_MODULES = ("apps", "stages", "dag", "serve", "project", "assistant", "analysis", "notebook", "runs", "settings")
+GROUP_MODULES = ("apps", "stages", "dag", "serve", "project", "assistant", "analysis", "notebook", "runs", "settings", "agilab")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(handler(options) or 0)
+        code = int(handler(options) or 0)
+        _finish_tracking()
+        return code
     except AgilabError as exc:
         if getattr(options, "json", False):  # a --json caller parses stdout, failures included
             print(json.dumps({"ok": False, "error": str(exc)}, indent=2))
@@ -58,3 +60,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _finish_tracking() -> None:
+    """Log the records of this command to MLflow before the process ends (it was done in a thread)."""
+    from ..records.mlflow_sync import pending_count, wait_pending
+
+    if pending_count():
+        print(f"tracking: logging {pending_count()} run record(s) to MLflow...", file=sys.stderr, flush=True)
+        wait_pending(None)

@@ -92,3 +92,24 @@ def test_health_cards_say_what_is_missing_and_how_to_fix_it(agilab_in_process: P
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     missing = _cards(engine)["agilab"]
     assert missing.status == "fail" and "AGILAB_PYTHON" in missing.fix
+
+
+def test_agilab_cli_health_use_python_and_add_apps(agilab_cli_env: dict[str, str], agilab_python: Path,
+                                                   tmp_path: Path) -> None:
+    from .agilab_env import cli
+
+    done = cli(agilab_cli_env, "agilab", "health", "--dask", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {card["key"] for card in json.loads(done.stdout)} >= {"python", "agilab", "uv", "agi_python",
+                                                                   "cluster_share"}
+    env = {**agilab_cli_env, "AGILAB_TUI_HOME": str(tmp_path / "ws")}
+    env.pop("AGILAB_PYTHON")
+    env["PATH"] = "/usr/bin:/bin"
+    assert cli(env, "agilab", "health").returncode == 1  # nothing configured: fail, with the fix printed
+    assert cli(env, "agilab", "use-python", str(agilab_python)).returncode == 0
+    done = cli(env, "apps", "--json")
+    assert "agilab:flight_telemetry_project" in {row["name"] for row in json.loads(done.stdout)}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = cli(env, "agilab", "add-apps", str(empty))
+    assert refused.returncode == 1 and "holds no AGILab project" in refused.stderr

@@ -155,3 +155,26 @@ def test_native_app_gives_agilab_s_per_aircraft_distance(flight_installed: dict,
     for aircraft, total in agilab_totals.items():
         assert total > 0
         assert native_totals[aircraft] == pytest.approx(total, rel=2e-3), aircraft
+
+
+def test_benchmark_writes_agilab_s_benchmark_json(flight_installed: dict, agilab_cli_env: dict[str, str],
+                                                 agilab_home: Path, agilab_in_process: Path,
+                                                 agilab_workspace: Path) -> None:
+    done = cli(agilab_cli_env, "benchmark", FLIGHT, "--modes", "0,1", "--json")
+    payload = json.loads(done.stdout)
+    assert payload["ok"], payload["error"] + done.stderr[-2000:]
+    table = payload["result"]["benchmark"]
+    assert {row["mode"] for row in table.values()} == {"____", "___p"}
+    assert Path(payload["result"]["path"]) == agilab_home / ".agilab" / "benchmark.json"
+    assert _no_leftovers(agilab_home) == []
+    from engine.analysis import evidence_files
+    from engine.facade import Engine
+    from engine.records import find_record, load_manifest
+    from engine.workspace import Workspace
+
+    engine = Engine(Workspace(agilab_workspace))
+    assert engine.load_benchmark(FLIGHT) == table
+    assert agilab_home / ".agilab" / "benchmark.json" in {e.path for e in evidence_files(engine.workspace,
+                                                                                           engine.app(FLIGHT))}
+    record = load_manifest(find_record(agilab_home / "log" / "execute", payload["result"]["run_id"]))
+    assert record["record"]["kind"] == "benchmark" and record["record"]["status"] == "completed"

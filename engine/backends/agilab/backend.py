@@ -62,7 +62,12 @@ class AgilabBackend:
         install, _ = health.blocking(self.workspace, mode=mode)
         path = self._snippet_path(app, method)
         await ctx.log(f"AGILab {method}: {install.python} {path}", "engine")
-        outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
+        lock = getattr(self.engine, "_lock", None)
+        if lock is not None:  # one AGILab operation per app at a time, as for native apps
+            async with lock(app):
+                outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
+        else:
+            outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
         if outcome.leftovers:
             await ctx.log(f"stopped {len(outcome.leftovers)} process(es) AGILab left running: "
                           f"{', '.join(map(str, outcome.leftovers))}", "engine")

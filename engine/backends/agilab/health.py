@@ -28,15 +28,14 @@ def python_version_wanted() -> str:
 
 
 def interpreter_for(version: str, install: AgilabInstall) -> str | None:
-    """Where uv would find ``python<version>``: the child PATH (our venv, its base interpreter, PATH)."""
-    search = os.pathsep.join([str(install.bin_dir), str(install.base_bin or ""), os.environ.get("PATH", "")])
-    for name in (f"python{version}",):
-        found = shutil.which(name, path=search)
-        if found:
-            return found
-    if install.version and ".".join(map(str, install.version)).startswith(version):
-        return str(install.python)
-    return None
+    """Where uv would find ``python<version>``: the base interpreter our children get on PATH, then PATH.
+
+    The AGILab venv's own ``bin`` is left out: uv does not take a virtualenv's interpreter to build
+    another environment (it failed exactly so here), so a match there would be a false green.
+    """
+    venv_bin = str(install.bin_dir)
+    dirs = [str(install.base_bin or "")] + [d for d in os.environ.get("PATH", "").split(os.pathsep) if d != venv_bin]
+    return shutil.which(f"python{version}", path=os.pathsep.join(d for d in dirs if d))
 
 
 def _pyenv_candidates(version: str) -> list[Path]:
