@@ -43,6 +43,12 @@ def _project_call(function: str, **kwargs: Any) -> Callable[..., Any]:
     return call
 
 
+def _add_agilab_folder(engine: Any, folder: str) -> list[str]:
+    from engine.backends.agilab.discovery import add_apps_path
+
+    return [f"agilab:{path.name}" for path in add_apps_path(engine.workspace, folder)]
+
+
 class ProjectActions(PageView):
     """Actions and engine-result handlers of the PROJECT page."""
 
@@ -217,6 +223,19 @@ class ProjectActions(PageView):
 
     def action_import(self) -> None:
         self._call("archives", _project_call("list_archives"))
+
+    def action_add_agilab_apps(self) -> None:
+        """List the AGILab projects of a folder as ``agilab:<project>`` (remembered in the workspace)."""
+        self.app.push_screen(PromptScreen("Add AGILab apps", "Folder holding AGILab *_project folders (or one project)",
+                                          placeholder="/path/to/agilab/apps"), self._add_agilab_apps)
+
+    def _add_agilab_apps(self, folder: str | None) -> None:
+        if folder:
+            self._call("agilab_apps", _add_agilab_folder, folder)
+
+    def _done_agilab_apps(self, names: list[str], context: dict[str, Any]) -> None:
+        self.message(f"AGILab apps added: {', '.join(names)}")
+        self.reload(focus_app=names[0] if names else None)
 
     def _done_archives(self, archives: list[Any], context: dict[str, Any]) -> None:
         choices = [str(path) for path in archives]

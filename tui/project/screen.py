@@ -75,6 +75,8 @@ class ProjectView(ProjectActions):
             PaletteCommand("project: create from notebook", "New app whose WORKFLOW stages are a notebook's cells",
                            self.action_create_from_notebook),
             PaletteCommand("project: import archive", "Import an app .zip (overwrite asks first)", self.action_import),
+            PaletteCommand("project: add AGILab apps folder", "List a folder's AGILab projects as agilab:<project>",
+                           self.action_add_agilab_apps),
             PaletteCommand("project: export archive", "Zip the highlighted app to export/apps-zip", self.action_export),
             PaletteCommand("project: rename", "Rename the highlighted workspace app", self.action_rename),
             PaletteCommand("project: delete", "Delete the highlighted workspace app", self.action_delete),
