@@ -62,16 +62,17 @@ def _shipped_labs(site: Path) -> list[Path]:
     return sorted([*site.glob("agilab/**/lab_stages.toml"), *site.glob("agi_app_*/**/lab_stages.toml")])
 
 
-def test_every_shipped_lab_lists_previews_refresh_and_run_unchanged(agilab_python: Path, tmp_path: Path) -> None:
+def test_every_shipped_lab_lists_previews_refresh_and_run_unchanged(agilab_python: Path, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from engine.cli import main
+
     site = next(agilab_python.parent.parent.glob("lib/python3.*/site-packages"))
     labs = _shipped_labs(site)
     assert len(labs) >= 10, labs
     before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in labs}
     for path in labs:
-        listing = subprocess.run([sys.executable, "-m", "tui", "stages", "list", str(path), "--json",
-                                  "--home", str(tmp_path)], capture_output=True, text=True, cwd=REPO, check=False)
-        assert listing.returncode == 0, f"{path}: {listing.stderr}"
-        rows = json.loads(listing.stdout)["stages"]
+        assert main(["stages", "list", str(path), "--json", "--home", str(tmp_path)]) == 0, path  # the CLI, in-process
+        rows = json.loads(capsys.readouterr().out)["stages"]
         assert rows, f"{path}: no stage listed"
         lab = LabStagesFile.load(path)
         preview_conversion(lab)  # the refresh of generated snippets into templates, preview only
