@@ -14,6 +14,7 @@ Prints the median of N runs each (after one warm-up). Usage: ``python tests/benc
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -57,8 +58,6 @@ def main() -> None:
     from engine.backends.agilab.discovery import find_install
     from engine.backends.agilab.runner import child_env
     from engine.workspace import Workspace
-
-    import os
 
     os.environ.update(HOME=str(home), AGILAB_PYTHON=str(python))
     install = find_install(Workspace(scratch / "workspace"))
