@@ -179,3 +179,27 @@ async def test_escape_cancels_a_running_rerun(shared_home: Path) -> None:
         assert "rerun cancelled" in _verdict(panel)
         cancelled = [r for r in engine.runs(APP) if r.rerun_of == run_id]
         assert cancelled and cancelled[0].status == "cancelled", cancelled
+
+
+async def test_benchmark_modes_are_nested_under_their_parent_and_the_parent_is_not_rerun(shared_home: Path) -> None:
+    engine = Engine(Workspace(shared_home))
+    op = engine.benchmark(APP, [0, 1], engine.request_from_settings(APP, mode=0))
+    async with op:
+        async for event in op.events():
+            last = event
+    assert isinstance(last, OperationFinished), getattr(last, "error", last)
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await _open_runs(pilot)
+        parent = next(r for r in panel.runs if r.kind == "benchmark")
+        index = panel.runs.index(parent)
+        modes = panel.runs[index + 1:index + 3]
+        assert [(r.kind, r.parent_id, r.mode) for r in modes] == [("benchmark-mode", parent.run_id, 0),
+                                                                  ("benchmark-mode", parent.run_id, 1)]
+        table = panel.query_one("#records-table", DataTable)
+        assert str(table.get_row(modes[0].run_id)[1]).startswith("└ ")
+
+        await _goto(pilot, panel, parent.run_id)
+        await pilot.press("R")
+        await settle(pilot)
+        assert panel.operation is None and "only app runs can be rerun" in _verdict(panel)

@@ -314,14 +314,7 @@ class AnalysisActions(PageView):
 
     @on(RecordsPanel.OpenOutput)
     def _open_output(self, event: RecordsPanel.OpenOutput) -> None:
-        from textual.widgets import Select
-
-        self.show_section("explorer")
-        select = self.query_one("#explorer-table", Select)
-        if event.path in [str(entry.path) for entry in self.query_one(Explorer).entries] and select.value != event.path:
-            select.value = event.path  # opens it, and the chooser names what is shown
-        else:
-            self._table_chosen(Explorer.TableChosen(event.path))
+        self.open_path(event.path)
 
     # --- MLflow --------------------------------------------------------------------------------
     def _done_runs(self, rows: list[Any], context: dict[str, Any]) -> None:

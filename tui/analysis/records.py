@@ -114,6 +114,26 @@ def key_metrics(runs: list[RunSummary], count: int = METRIC_COLUMNS) -> list[str
     return sorted(seen, key=rank)[:count]
 
 
+def display_order(runs: list[RunSummary]) -> list[RunSummary]:
+    """Newest first, each nested record (a benchmark's modes) right under its parent, in start order."""
+    ids = {run.run_id for run in runs}
+    children: dict[str, list[RunSummary]] = {}
+    for run in runs:
+        if run.parent_id in ids:
+            children.setdefault(run.parent_id, []).append(run)
+    ordered: list[RunSummary] = []
+
+    def add(run: RunSummary) -> None:
+        ordered.append(run)
+        for child in sorted(children.get(run.run_id, []), key=lambda r: (r.started_ts, r.run_id)):
+            add(child)
+
+    for run in runs:
+        if run.parent_id not in ids:
+            add(run)
+    return ordered
+
+
 def output_files(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     outputs = manifest.get("record", {}).get("outputs") or []
     return [o for o in outputs if isinstance(o, dict) and o.get("path")]
@@ -290,7 +310,7 @@ class RecordsPanel(Vertical):
             self.marks = {}
         self.app_name = app_name
         current = self.current()
-        self.runs = runs
+        self.runs = display_order(runs)
         self._fill(current.run_id if current else None)
         if not runs:
             self.manifest = {}
@@ -309,7 +329,8 @@ class RecordsPanel(Vertical):
             status = Text(run.status, style={"completed": "green", "failed": "bold red",
                                              "cancelled": "yellow"}.get(run.status, ""))
             changed = ", ".join(run.changed_args) if run.changed_args else ""
-            table.add_row(mark, short_id(run.run_id), when(run.started), run.kind,
+            nested = "└ " if run.parent_id and self.summary(run.parent_id) else ""
+            table.add_row(mark, nested + short_id(run.run_id), when(run.started), run.kind,
                           "-" if run.mode is None else str(run.mode), status, number(run.seconds),
                           *(number(run.metrics.get(name)) for name in metrics), changed, key=run.run_id)
         if keep is not None:
@@ -385,8 +406,8 @@ class RecordsPanel(Vertical):
         run = self._need_run()
         if run is None:
             return
-        index = self.runs.index(run)
-        previous = next((r for r in self.runs[index + 1:] if r.kind == run.kind), None)
+        earlier = [r for r in self.runs if r.kind == run.kind and (r.started_ts, r.run_id) < (run.started_ts, run.run_id)]
+        previous = max(earlier, key=lambda r: (r.started_ts, r.run_id), default=None)
         if previous is None:
             self._say(f"{short_id(run.run_id)} is the first {run.kind} recorded: nothing before it to compare")
             return
@@ -455,7 +476,8 @@ class RecordsPanel(Vertical):
         from engine.analysis import PlotSeries
         from tui.analysis.plots import draw
 
-        points = [(run, run.seconds if name == "seconds" else run.metrics.get(name)) for run in reversed(self.runs)]
+        oldest_first = sorted(self.runs, key=lambda r: (r.started_ts, r.run_id))
+        points = [(run, run.seconds if name == "seconds" else run.metrics.get(name)) for run in oldest_first]
         points = [(run, float(value)) for run, value in points if isinstance(value, (int, float))]
         if not points:
             self._say(f"No run recorded the metric {name}")
