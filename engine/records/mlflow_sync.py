@@ -62,6 +62,11 @@ def schedule(writer: RecordWriter) -> Future[None]:
     return future
 
 
+def pending_count() -> int:
+    with _LOCK:
+        return sum(1 for f in _PENDING if not f.done())
+
+
 def wait_pending(timeout: float | None = 120.0) -> bool:
     """Wait for queued tracking jobs; True when none is left."""
     with _LOCK:
