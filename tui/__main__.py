@@ -79,7 +79,8 @@ def _serve(argv: list[str], home: Path | None) -> int:
     # textual-serve starts each session's app through /bin/sh: ``exec`` makes the launcher the server's
     # direct child, and the launcher gives the app a parent-death signal, so no session outlives the
     # server, even a SIGKILLed one.
-    launcher = [sys.executable, "-m", "workers.lifeline", *command]
+    # -P: a ./workers folder where the server was started must not shadow ours
+    launcher = [sys.executable, "-P", "-m", "workers.lifeline", *command]
     server = _Server("exec " + shlex.join(launcher), host=options.host, port=options.port, title="agilab-tui")
     server.serve()
     return 0
