@@ -9,6 +9,7 @@ from typing import Any
 from ..facade import Engine
 from ..modes import mode_label, parse_mode, parse_mode_list
 from ..run_overrides import parse_overrides
+from . import ssh_password
 from .stream import drive
 
 
@@ -35,6 +36,7 @@ def cmd_apps(options: argparse.Namespace) -> int:
 
 def cmd_install(options: argparse.Namespace) -> int:
     engine = _engine()
+    ssh_password.apply(engine, options)
     modes = parse_mode(options.modes_enabled) if options.modes_enabled is not None else None
     op = engine.install(options.app, modes_enabled=modes)
     return drive(op, as_json=options.json, summary=lambda r: print(f"installed: {r['wenv']} (cython: {r['cython']})"))
@@ -66,6 +68,7 @@ def _print_run(result: dict[str, Any]) -> None:
 
 def cmd_run(options: argparse.Namespace) -> int:
     engine = _engine()
+    ssh_password.apply(engine, options)
     mode = parse_mode(options.mode) if options.mode is not None else None
     request = engine.request_from_settings(options.app, mode=mode)
     overrides = parse_overrides(options.set or [])
@@ -81,7 +84,9 @@ def _print_benchmark(result: dict[str, Any]) -> None:
 
 
 def cmd_benchmark(options: argparse.Namespace) -> int:
-    return drive(_engine().benchmark(options.app, parse_mode_list(options.modes)), as_json=options.json,
+    engine = _engine()
+    ssh_password.apply(engine, options)
+    return drive(engine.benchmark(options.app, parse_mode_list(options.modes)), as_json=options.json,
                  summary=_print_benchmark)
 
 
@@ -96,13 +101,16 @@ def register(subparsers: Any) -> None:
     parser = add("install", cmd_install, "create the app's worker environment (uv), build Cython when enabled")
     parser.add_argument("app")
     parser.add_argument("--modes-enabled", help="bitmask or dcrp token to prepare (default: from settings)")
+    ssh_password.add_argument(parser)
     parser = add("distribute", cmd_distribute, "build and save the work plan (CHECK DISTRIBUTE)")
     parser.add_argument("app")
     parser = add("run", cmd_run, "run the app in one mode")
     parser.add_argument("app")
     parser.add_argument("--mode", help="0-15 or a dcrp token (default: from settings)")
+    ssh_password.add_argument(parser)
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override one argument for this run only (repeatable; validated, recorded, not saved)")
     parser = add("benchmark", cmd_benchmark, "run several modes in turn and write benchmark.json")
     parser.add_argument("app")
     parser.add_argument("--modes", default="0,1,2,4", help="comma-separated modes (default 0,1,2,4)")
+    ssh_password.add_argument(parser)

@@ -92,6 +92,17 @@ async def test_password_is_asked_in_a_modal_held_in_memory_and_written_nowhere(i
             assert has_password(isolated_home) and view.current is not None and view.current.kind == "install"
             await view.current.cancel()
             await settle(pilot)
+            # the palette has both: forget, then enter ahead of time (the same modal)
+            commands = {c.title: c for c in view.palette_commands()}
+            commands["hosts: forget ssh password"].callback()
+            assert not has_password(isolated_home)
+            commands["hosts: enter ssh password"].callback()
+            await pilot.pause()
+            assert isinstance(app.screen, PasswordScreen)
+            app.screen.query_one("#ssh-password").value = secret
+            await pilot.press("enter")
+            await pilot.pause()
+            assert has_password(isolated_home) and view.current is None  # held, nothing started
     finally:
         remember_password(isolated_home, None)
     found = subprocess.run(["grep", "-rlaF", secret, str(isolated_home)], capture_output=True, text=True).stdout

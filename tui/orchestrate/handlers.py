@@ -454,4 +454,6 @@ class OrchestrateHandlers(PageView):
         for key, label in SECTIONS:
             commands.append(PaletteCommand(f"orchestrate: show {label.lower()}", f"Show the {label} section",
                                            lambda key=key: self.show_section(key)))
-        return commands + self.cluster_palette_commands()  # type: ignore[attr-defined]
+        from tui.orchestrate.password_prompt import password_commands
+
+        return commands + self.cluster_palette_commands() + password_commands(self)  # type: ignore[attr-defined]

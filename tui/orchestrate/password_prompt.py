@@ -16,7 +16,6 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-
 SSH_KINDS = {"install", "run", "benchmark"}
 """Operations that log in to the worker hosts."""
 
@@ -80,3 +79,19 @@ def ask_password(view: Any, then: Callable[[], None]) -> None:
             view.notify("not started: the SSH password is needed for the worker hosts", severity="warning")
 
     view.app.push_screen(PasswordScreen(engine, ", ".join(users) + " on the worker hosts"), done)
+
+
+def password_commands(view: Any) -> list[Any]:
+    """Palette entries: enter the SSH password ahead of time, or forget it."""
+    from tui.page import PaletteCommand
+
+    def enter() -> None:
+        ask_password(view, lambda: view.notify("SSH password held in memory for this session"))
+
+    def forget() -> None:
+        view.app.engine.set_ssh_password(None)
+        view.notify("SSH password forgotten")
+
+    return [PaletteCommand("hosts: enter ssh password", "Ask the SSH password of the worker hosts now (memory only)",
+                           enter),
+            PaletteCommand("hosts: forget ssh password", "Drop the SSH password held for this session", forget)]
