@@ -6,7 +6,8 @@ scratch HOME and AGILab venv (tests/agilab/agilab_env.py: shared, installed once
 - AGILab: ``<agilab python> AGI_run_flight_telemetry.py`` (the snippet, AGILab's public API, as AGILab's
   own ``run_agi`` executes it);
 - ours: ``agilab-tui run agilab:flight_telemetry_project --mode 0`` (discovery, settings, snippet, the
-  same subprocess, streaming, process-tree reaping, run record).
+  same subprocess, streaming, process-tree reaping, run record with its MLflow run), and the same with
+  ``AGILAB_TUI_RECORDS=0`` to separate what the run record costs.
 
 Prints the median of N runs each (after one warm-up). Usage: ``python tests/bench/bench_agilab.py [N]``.
 """
@@ -66,12 +67,17 @@ def main() -> None:
     timed(theirs, agilab_side_env, home)
     agilab_times = [timed(theirs, agilab_side_env, home) for _ in range(runs)]
     our_times = [timed(ours, env, REPO) for _ in range(runs)]
-    a, o = statistics.median(agilab_times), statistics.median(our_times)
+    bare_env = {**env, "AGILAB_TUI_RECORDS": "0"}  # what the run record (manifest, hashes, MLflow run) costs
+    bare_times = [timed(ours, bare_env, REPO) for _ in range(runs)]
+    a, o, b = statistics.median(agilab_times), statistics.median(our_times), statistics.median(bare_times)
     print(f"AGILab entry point (python AGI_run_flight_telemetry.py), mode 0: median {a:.2f} s over {runs} "
           f"({', '.join(f'{t:.2f}' for t in agilab_times)})")
     print(f"agilab-tui run {APP} --mode 0:                  median {o:.2f} s over {runs} "
           f"({', '.join(f'{t:.2f}' for t in our_times)})")
-    print(f"overhead: {o - a:+.2f} s ({(o / a - 1) * 100:+.0f} %)")
+    print(f"  same, AGILAB_TUI_RECORDS=0 (no run record):      median {b:.2f} s over {runs} "
+          f"({', '.join(f'{t:.2f}' for t in bare_times)})")
+    print(f"overhead: {o - a:+.2f} s ({(o / a - 1) * 100:+.0f} %); without the run record {b - a:+.2f} s "
+          f"({(b / a - 1) * 100:+.0f} %)")
 
 
 if __name__ == "__main__":
