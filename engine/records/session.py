@@ -17,16 +17,18 @@ async def recording(writer: RecordWriter, ctx: Any = None, **finish: Any) -> Asy
     A body that calls ``writer.finish`` itself (to pass outputs and metrics) keeps that outcome.
     ``finish`` holds the keyword arguments of the completed case.
     """
-    await writer.start(ctx)
     try:
+        await writer.start(ctx)
         yield writer
     except asyncio.CancelledError:
-        if not writer.finished:
+        if not writer.finished and (writer.dir.exists() or not writer.enabled):
             await writer.finish("cancelled", error="cancelled before the end")
         raise
     except Exception as exc:
-        if not writer.finished:
-            await writer.finish("failed", error=str(exc) or type(exc).__name__)
+        if not writer.finished and (writer.dir.exists() or not writer.enabled):
+            # The execution's own error is what the caller must see, even if the record cannot be written.
+            with contextlib.suppress(Exception):
+                await writer.finish("failed", error=str(exc) or type(exc).__name__)
         raise
     if not writer.finished:
         await writer.finish("completed", **finish)
