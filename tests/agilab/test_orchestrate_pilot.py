@@ -58,6 +58,8 @@ async def test_orchestrate_installs_and_runs_an_agilab_app(flight_installed: dic
     async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
         await _settle(pilot)
         assert app.engine.active_app().name == FLIGHT
+        # the args form is built from AGILab's own FlightArgs model, loaded by the AGILab Python
+        assert app.query_one("#arg-nfile") and app.query_one("#arg-datemin")
         final, during = await _run_key(pilot, messages, "ctrl+b")
         assert isinstance(final, OperationFinished), getattr(final, "error", final)
         assert final.result["backend"] == "agilab"
