@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from ...atomic import atomic_write_text
-from ...proc import clean_child_env
 from . import paths
 
 PYTHON_ENV = "AGILAB_PYTHON"
@@ -125,6 +124,8 @@ def _probe(python: Path) -> dict[str, Any] | None:
     facts = _probe_from_venv(python)
     if facts is not None:
         return facts
+    from ...proc import clean_child_env  # lazily: listing apps must not load asyncio
+
     try:
         done = subprocess.run([str(python), "-c", _PROBE], capture_output=True, text=True, timeout=30, check=False,
                               env=clean_child_env())
