@@ -62,6 +62,39 @@ def schedule(writer: RecordWriter) -> Future[None]:
     return future
 
 
+def schedule_orphans(runs_dir: Path) -> int:
+    """Queue records still ``pending`` whose process ended before logging them (killed CLI, crash)."""
+    global _EXECUTOR
+    queued = 0
+    for entry in store.index_entries(runs_dir):
+        owner = entry.get("owner_pid")
+        if entry.get("tracking") != "pending" or entry.get("status") not in ("completed", "failed", "cancelled"):
+            continue
+        if owner == os.getpid() or store._pid_alive(owner):
+            continue  # its own process logs it
+        if entry.get("parent_id"):
+            continue  # logged with its parent
+        try:
+            manifest = store.load_manifest(runs_dir / entry["run_id"])
+        except store.RecordError:
+            continue
+        rec = manifest.get("record", {})
+        tracking = rec.get("tracking") or {}
+        if tracking.get("status") != "pending" or not tracking.get("uri"):
+            continue
+        root = tracking.get("artifact_root")
+        job = _Job(runs_dir / entry["run_id"], [runs_dir / c for c in rec.get("children") or []], None,
+                   tracking["uri"], Path(root) if root else None, None)
+        with _LOCK:
+            if _EXECUTOR is None:
+                _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agilab-mlflow")
+            future = _EXECUTOR.submit(job.run)
+            _PENDING.add(future)
+        future.add_done_callback(_PENDING.discard)
+        queued += 1
+    return queued
+
+
 def pending_count() -> int:
     with _LOCK:
         return sum(1 for f in _PENDING if not f.done())

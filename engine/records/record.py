@@ -313,7 +313,8 @@ class RecordWriter:
         reason = tracking_off_reason() if self.tracking_uri else "no tracking store"
         if reason:
             return {"status": "off", "reason": reason}
-        return {"status": "pending", "uri": self.tracking_uri}
+        return {"status": "pending", "uri": self.tracking_uri,
+                "artifact_root": str(self.artifact_root) if self.artifact_root else None}
 
     def _write_mirrors(self, manifest: dict[str, Any]) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -330,9 +331,10 @@ class RecordWriter:
             return
         if isinstance(self.parent, RecordWriter) and not self.parent.finished:
             return  # tracked with its parent, which needs its own MLflow run first
-        from .mlflow_sync import schedule
+        from .mlflow_sync import schedule, schedule_orphans
 
         schedule(self)
+        schedule_orphans(self.runs_dir)
 
 
 def _copy_atomic(source: Path, target: Path) -> None:

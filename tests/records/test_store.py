@@ -128,3 +128,36 @@ def test_records_off_still_write_the_latest_mirrors(tmp_path: Path, monkeypatch:
     assert not (log_dir / "runs").exists()
     assert (log_dir / "run.log").read_text() == "hello\n"
     assert json.loads((log_dir / "run_manifest.json").read_text())["run_id"] == writer.run_id
+
+
+def test_a_record_left_pending_by_a_dead_process_is_tracked_by_the_next_run(tmp_path: Path):
+    from mlflow.tracking import MlflowClient
+
+    from engine.records import wait_pending
+    from engine.records.store import update_manifest
+
+    log_dir = tmp_path / "log"
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+
+    async def one() -> RecordWriter:
+        writer = RecordWriter(log_dir, app="demo_project", target="demo", tracking_uri=uri, artifact_root=tmp_path)
+        await writer.start()
+        writer.note(args={"x": 1}, mode=0)
+        await writer.finish("completed")
+        return writer
+
+    orphan = asyncio.run(one())
+    assert wait_pending(120)
+
+    def forget(manifest: dict) -> None:  # as if the CLI had been killed before logging it
+        manifest["record"]["tracking"] = {"status": "pending", "uri": uri, "artifact_root": str(tmp_path)}
+        manifest["record"]["owner_pid"] = 2 ** 22 + 4321
+
+    update_manifest(orphan.dir, forget)
+    later = asyncio.run(one())
+    assert wait_pending(120)
+    client = MlflowClient(uri)
+    for writer in (orphan, later):
+        tracking = load_manifest(writer.dir)["record"]["tracking"]
+        assert tracking["status"] == "ok", tracking
+        assert client.get_run(tracking["mlflow_run_id"]).data.tags["agilab.run_record_id"] == writer.run_id
