@@ -169,7 +169,10 @@ def run_ready(args: argparse.Namespace) -> int:
     runner = _open(args, executor=executor)
     if args.dry_run:
         previews = runner.request_previews()
-        _emit(args, {"requests": previews}, [json.dumps(p, indent=2) for p in previews] or ["no runnable step"])
+        note = runner.preview_only_reason
+        lines = [json.dumps(p, indent=2) for p in previews] or ["no runnable step"]
+        _emit(args, {"requests": previews, "execution": "preview" if note else "real", "execution_note": note},
+              [*lines, f"preview only: {note}"] if note else lines)
         return 0
     code = drive(runner.run_ready(slots=args.slots, until_done=args.all), as_json=args.json,
                  summary=lambda result: print(f"ran {len(result['ran'])} step(s): {result['run_status']}"))
