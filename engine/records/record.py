@@ -274,6 +274,8 @@ class RecordWriter:
             "seconds": round(end - self.started, 4) if finished is not None else None,
             "owner_pid": os.getpid(),
             **self.info,
+            "timings": {"started_at": _iso(self.started), "finished_at": _iso(end) if finished is not None else None,
+                        **{k: v for k, v in (self.info.get("metrics") or {}).items() if k.endswith("seconds")}},
             "extra": self.extra,
             "tracking": tracking,
             "files": {"log": "run.log", "spec": "run_spec.json",
