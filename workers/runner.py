@@ -6,6 +6,7 @@ Progress and the final result travel back as protocol lines (:mod:`workers.proto
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -87,9 +88,14 @@ def land_outputs(report: dict[str, Any], data_out: str) -> dict[str, Any]:
     target.mkdir(parents=True, exist_ok=True)
     for name, data in report.pop("output_blobs", {}).items():
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=target)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target / name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target / name)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)  # a full disk leaves no hidden temp file behind
+            raise
     report["outputs"] = [str(target / Path(o).name) for o in report["outputs"]]
     if report.get("artifact_path"):
         report["artifact_path"] = str(target / Path(report["artifact_path"]).name)
