@@ -132,3 +132,29 @@ def test_agilab_tracking_import_logs_to_our_store(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     data = client.get_run(run.info.run_id).data
     assert data.metrics["speed_sum_m"] == 42.5 and data.params["source"] == "agilab"
+
+
+def test_stage_saved_by_agilab_s_own_registry_is_listed_and_runs_its_saved_code(agilab_python: Path,
+                                                                              tmp_path: Path) -> None:
+    """AGILab's registry writes ``template_payload`` + fingerprints: kept as is, run with AGILab's rendering."""
+    code = ("import json\nfrom agilab.pipeline.pipeline_stage_templates import DEFAULT_PIPELINE_STAGE_TEMPLATE_REGISTRY"
+            " as r\nprint(json.dumps([r.saved_stage(t) for t in ('pipeline.agi_run.single_action', "
+            "'generic.configure')]))")
+    done = subprocess.run([str(agilab_python), "-c", code], capture_output=True, text=True, check=True, timeout=120)
+    stages = json.loads(done.stdout.strip().splitlines()[-1])
+    import tomlkit
+
+    lab_file = tmp_path / "lab_stages.toml"
+    document = tomlkit.document()
+    document["demo"] = stages
+    document["__meta__"] = {"schema": "agilab.lab_stages.v1", "version": 1}
+    lab_file.write_text(tomlkit.dumps(document))
+    before = lab_file.read_bytes()
+    lab = LabStagesFile.load(lab_file)
+    for stage in lab.stages("demo"):
+        state = stage_status(stage)
+        assert state.status.value in ("unknown_template", "current", "outdated", "newer"), state
+        assert state.reason
+        run = preview_stage_run(stage, tmp_path)
+        assert run["code"] == stage["C"] and not run["refused"]
+    assert lab_file.read_bytes() == before
