@@ -144,3 +144,20 @@ async def test_schema_comes_from_the_manager_env(workspace: Workspace) -> None:
     assert props["output_format"]["enum"] == ["parquet", "csv"] and props["nfile"]["minimum"] == 0
     assert reply["defaults"]["synthetic_aircraft"] == 6
     assert own_modules("flight_telemetry") == []
+
+
+async def test_an_app_without_an_args_model_gets_its_args_as_validated_toml(workspace: Workspace) -> None:
+    app = clone(workspace, "plain")
+    manager = app.manager_dir / "plain.py"
+    manager.write_text(manager.read_text().replace("    Args = PlainArgs\n", ""))
+    await install_manager_env_op(workspace, app).wait()
+    engine = Engine(workspace)
+    reply = engine.args_schema(app)
+    assert reply["has_model"] is False and reply["schema"] is None
+    saved = engine.save_args_toml(app, "n_items = 12\nn_partitions = 3\ndata_out = 'plain/dataframe'\n")
+    assert saved == {"n_items": 12, "n_partitions": 3, "data_out": "plain/dataframe"}
+    result = await engine.get_distrib(app).wait()
+    assert len(result["plan"]["worker_slots"]) >= 1 and result["plan"]["target_args"]["n_items"] == 12
+    with pytest.raises(Exception, match="invalid TOML"):
+        engine.save_args_toml(app, "n_items = [\n")
+    assert own_modules("plain") == []
