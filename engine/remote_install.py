@@ -199,6 +199,7 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
     await step("link sources", f"{q(python)} -c {q(link)} {q(wenv)}/src")
     imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
     if plan.modes_enabled & CYTHON_MODE:
+        record.step = "cython build"
         await check_build_tools(host, python)
         await step("cython build", f"cd {q(wenv)} && {q(python)} -m workers.cython_build --package-dir "
                                    f"{q(wenv)}/src/{app.worker_package} --module {app.worker_package} --out {q(wenv)}/src")

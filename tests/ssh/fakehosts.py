@@ -34,6 +34,8 @@ def sshd_missing_reason() -> str | None:
         return "OpenSSH server not installed (apt-get install -y --no-install-recommends openssh-server)"
     if not fixture_script().exists():
         return f"sshd fixture script not found at {FIXTURE}"
+    if os.geteuid() != 0:
+        return "the SSH tests run sshd as root (privilege separation dir, root logins): not root here"
     return None
 
 

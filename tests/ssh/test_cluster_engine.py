@@ -84,7 +84,7 @@ async def test_a_host_down_fails_alone_while_the_others_install(cluster_engine, 
     assert isinstance(last, OperationFailed) and down in last.error
     hosts = {row["host"]: row for row in last.result["hosts"]}
     assert hosts[down]["status"] == "failed" and hosts[down]["step"] == "connect"
-    assert all(hosts[h.spec]["status"] == "ok" for h in fake_hosts.hosts)
+    assert all(hosts[h.spec]["status"] == "ok" for h in fake_hosts.hosts), hosts
     assert not engine.install_status(FLIGHT).reason or "INSTALL" in engine.install_status(FLIGHT).reason
 
 

@@ -47,3 +47,35 @@ def test_missing_python_and_full_disk_fail_alone_with_their_reasons(installed_pa
     finally:
         iso_hosts.stop(nopy)
         iso_hosts.stop(small)
+
+
+def test_no_c_compiler_fails_that_host_at_the_cython_step_with_wheels_pushed(installed_pair, iso_hosts, iso_key):
+    pair = installed_pair
+    assert not pair.error, pair.error
+    nocc = iso_hosts.start("nocc", hide="/usr/bin/x86_64-linux-gnu-gcc-12")
+    try:
+        assert run_on(nocc, iso_key, "gcc --version").returncode != 0  # really no compiler there
+        trust(pair.workspace, [nocc])
+        engine = pair.engine()
+        settings = engine.settings(FLIGHT)
+        before = dict(settings.cluster.workers)
+        # wheels = always: this host gets the wheels from here although it could reach the index
+        settings.update_cluster(index={"wheels": "always"})
+        settings.set_workers({pair.hosts[0].spec: 1, nocc.spec: 1})
+        settings.save()
+        try:
+            _, last = asyncio.run(drain(engine.install(FLIGHT)))
+        finally:
+            settings = engine.settings(FLIGHT)
+            settings.update_cluster(index={})
+            settings.set_workers(before)
+            settings.save()
+        assert isinstance(last, OperationFailed)
+        rows = {row["host"]: row for row in last.result["hosts"]}
+        assert rows[pair.hosts[0].spec]["status"] == "ok"
+        row = rows[nocc.spec]
+        assert row["status"] == "failed" and row["packages_from"] == "wheels pushed", row
+        assert "cython mode needs a C compiler on the host" in row["reason"] and "apt-get install gcc" in row["reason"]
+        assert "install dependencies" not in row["reason"]  # the environment itself was built
+    finally:
+        iso_hosts.stop(nocc)
