@@ -55,8 +55,8 @@ class ProcessLedger:
         if data is None:
             return []
         owner = data.get("owner") or {}
-        if _alive(owner) and int(owner.get("pid", 0)) != os.getpid():
-            return []  # another engine is running this app right now: its processes are not leftovers
+        if _alive(owner):
+            return []  # an engine (maybe this one, in a parallel DAG step) still runs them: not leftovers
         killed = []
         for entry in data.get("processes", []):
             if not isinstance(entry, dict) or not _alive(entry):

@@ -84,8 +84,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float, step: float = 0.2) -
 
 
 def survivors_after(marker: str, seconds: float) -> list[psutil.Process]:
-    """Wait up to ``seconds`` for every marked process to end; return those still alive."""
-    wait_for(lambda: not marked(marker), seconds)
+    """Wait up to ``seconds`` for every marked process to end; return those still alive (prints the time)."""
+    started = time.monotonic()
+    gone = wait_for(lambda: not marked(marker), seconds, step=0.05)
+    if gone:
+        print(f"\nevery process gone {time.monotonic() - started:.2f} s after the kill")
     return marked(marker)
 
 
