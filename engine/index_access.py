@@ -156,6 +156,9 @@ def controller_defaults(environ: Mapping[str, str] | None = None) -> IndexAccess
         access.url, access.sources["url"] = url, origin
     extra, origin = _first(environ, pip, ("UV_INDEX", "UV_EXTRA_INDEX_URL", "PIP_EXTRA_INDEX_URL"), "extra-index-url")
     for item in extra.split():
+        name, sep, rest = item.partition("=")
+        if sep and "://" in rest and "://" not in name:  # uv's UV_INDEX takes name=url entries
+            item = rest
         if _remote_usable(item):
             access.extra_urls.append(item)
             access.sources["extra_urls"] = origin

@@ -204,9 +204,11 @@ async def ship_index_access(host: Any, root: str, access: IndexAccess, log: Any)
     return env_path
 
 
-_REACH = ("import sys,urllib.request\n"
+_REACH = ("import sys,urllib.error,urllib.request\n"
           "try:\n"
           "    urllib.request.urlopen(sys.argv[1], timeout=float(sys.argv[2])).close()\n"
+          "    print('reachable')\n"
+          "except urllib.error.HTTPError:\n"  # the index answered (e.g. 404 for the probe page): reachable
           "    print('reachable')\n"
           "except Exception as exc:\n"
           "    print('unreachable:', type(exc).__name__, str(exc)[:200])\n")

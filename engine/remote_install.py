@@ -12,6 +12,7 @@ A second install only sends what changed.
 from __future__ import annotations
 
 import asyncio
+import collections
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -145,15 +146,22 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
     async def log(line: str) -> None:
         await ctx.log(line, label)
 
+    tail: collections.deque[str] = collections.deque(maxlen=8)
+
     async def sink(_host: str, line: str) -> None:
+        if line.strip():
+            tail.append(line.strip())
         await ctx.log(line, label)
 
     async def step(name: str, command: str, shown: str | None = None) -> None:
         record.step = name
+        tail.clear()
         await ctx.log(f"$ {shown or command}", label)
         code = await asyncio.wait_for(host.stream(command, sink), STEP_TIMEOUT)
         if code != 0:
-            raise InstallError(f"{label}: step '{name}' failed with exit code {code}{await disk_note(host, root)}")
+            # The host's own last words (e.g. uv's "invalid peer certificate: UnknownIssuer") are the reason.
+            said = f": {redact(tail[-1])[:300]}" if tail else ""
+            raise InstallError(f"{label}: step '{name}' failed with exit code {code}{said}{await disk_note(host, root)}")
         record.steps_done.append(name)
 
     record.step = "home"
