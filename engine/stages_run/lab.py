@@ -101,13 +101,9 @@ def append_stages(lab: Lab, new_stages: Sequence[Mapping[str, Any]], *, replace:
     if lab.source_file != lab.stages_file:
         atomic_write_text(lab.stages_file, lab.source_file.read_text("utf-8"))
     stages_file = _load(lab.stages_file)
-    if replace:
-        for index in reversed(range(stages_file.count(lab.module))):
-            stages_file.remove_stage(lab.module, index)
-    for stage in new_stages:
-        stages_file.add_stage(lab.module, stage)
+    count = stages_file.add_stages(lab.module, new_stages, replace=replace)
     stages_file.save()
-    return stages_file.count(lab.module)
+    return count
 
 
 def stage_code(stage: Mapping[str, Any]) -> str:
