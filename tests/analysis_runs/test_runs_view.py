@@ -65,9 +65,9 @@ async def test_runs_table_lists_every_record_newest_first_with_changed_args(home
         assert [r.run_id for r in panel.runs] == [RERUN, FAILED, CHANGED, OLDEST]
         assert [str(c.label) for c in table.columns.values()] == [
             "", "run", "when (UTC)", "kind", "mode", "status", "s", "mean_speed_m", "row_count", "changed args"]
-        assert _row(panel, CHANGED) == ["  ", "3d4e5f", "12-01 10:15:00", "run", "0", "completed", "4.5", "229.5",
+        assert _row(panel, CHANGED) == ["  ", "3d4e5f", "12-01 10:15:00", "run", "0", "completed", "4.50", "229.5",
                                         "14,400", "synthetic_points"]
-        assert _row(panel, FAILED)[5:7] == ["failed", "0.5"] and _row(panel, FAILED)[-1] == "nfile"
+        assert _row(panel, FAILED)[5:7] == ["failed", "0.50"] and _row(panel, FAILED)[-1] == "nfile"
         assert _row(panel, RERUN)[0] == " *"  # pinned
         # the highlighted (newest) record's manifest is shown below the table
         assert "rerun of" in _text(panel, "#records-body") and OLDEST in _text(panel, "#records-body")

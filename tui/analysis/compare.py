@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.analysis.records import number, short_id, when
+from tui.analysis.records import number, seconds, short_id, when
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -138,15 +138,29 @@ def files_section(title: str, diff: dict[str, Any], *, rows: bool, redact: Calla
         return Group(_title(title), Text(note, style="dim"), "")
     columns = ("", "file", "rows A", "rows B") if rows else ("", "file", "size A", "size B")
     table = _table(*columns, ratios=(0, 8, 2, 2))
+    folder = _common_folder([_name(item) for item in (*added, *removed, *changed)])
     for marker, style, items in (("+", "green", added), ("-", "red", removed), ("~", "yellow", changed)):
         for item in items:
             a, b = _sides(item, "rows" if rows else "size", marker)
-            table.add_row(Text(marker, style=style), redact(_name(item)), a, b)
-    parts: list[Any] = [_title(title, len(added) + len(removed) + len(changed)), table]
+            name = _name(item)[len(folder):].lstrip("/") if folder else _name(item)
+            table.add_row(Text(marker, style=style), redact(name), a, b)
+    heading = _title(title, len(added) + len(removed) + len(changed))
+    if folder:
+        heading.append(f" in {redact(folder)}", style="dim")
+    parts: list[Any] = [heading, table]
     if same_count:
         parts.append(Text(f"{same_count} identical", style="dim"))
     parts.append(Text("+ only in B   - only in A   ~ content differs", style="dim"))
     return Group(*parts, "")
+
+
+def _common_folder(names: list[str]) -> str:
+    """The folder every absolute path is in (inputs are recorded by absolute path), or ""."""
+    import os.path
+
+    if not names or not all(os.path.isabs(n) for n in names):
+        return ""
+    return os.path.commonpath(names) if len(names) > 1 else os.path.dirname(names[0])
 
 
 def _sides(item: Any, field: str, marker: str) -> tuple[str, str]:
@@ -166,7 +180,7 @@ def header(comparison: dict[str, Any], a: RunSummary | None, b: RunSummary | Non
     for letter, run, key in (("A", a, "a"), ("B", b, "b")):
         if run is not None:
             table.add_row(letter, short_id(run.run_id), when(run.started), run.kind,
-                          "-" if run.mode is None else str(run.mode), run.status, number(run.seconds))
+                          "-" if run.mode is None else str(run.mode), run.status, seconds(run.seconds))
         else:
             table.add_row(letter, str(comparison.get(key) or comparison.get(f"run_{key}") or "?"), "", "", "", "", "")
     return table

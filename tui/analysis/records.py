@@ -84,6 +84,13 @@ def number(value: Any) -> str:
     return str(value)
 
 
+def seconds(value: Any) -> str:
+    """Durations to the hundredth of a second (whole seconds from 100 s on)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return "-"
+    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
+
+
 def short_id(run_id: str) -> str:
     """``20261201T191655-3f2a9c`` -> ``3f2a9c``: the time is in its own column."""
     return run_id.rpartition("-")[2] or run_id
@@ -156,7 +163,9 @@ def detail_table(manifest: dict[str, Any], summary: RunSummary | None, redact: C
         table.add_row("error", Text(redact(str(rec["error"])), style="red"))
     mode = rec.get("mode")
     table.add_row("mode", f"{mode} {rec.get('token') or ''}".strip() if mode is not None else "-")
-    table.add_row("started", f"{rec.get('started_at', '-')}  ({number(rec.get('seconds'))} s)")
+    started = str(rec.get("started_at") or "-")
+    started = f"{started[:10]} {started[11:19]} UTC" if len(started) >= 19 and started[10] == "T" else started
+    table.add_row("started", f"{started}, {seconds(rec.get('seconds'))} s")
     for key, label in (("parent_id", "parent"), ("rerun_of", "rerun of")):
         if rec.get(key):
             table.add_row(label, str(rec[key]))
@@ -331,12 +340,15 @@ class RecordsPanel(Vertical):
             changed = ", ".join(run.changed_args) if run.changed_args else ""
             nested = "└ " if run.parent_id and self.summary(run.parent_id) else ""
             table.add_row(mark, nested + short_id(run.run_id), when(run.started), run.kind,
-                          "-" if run.mode is None else str(run.mode), status, number(run.seconds),
+                          "-" if run.mode is None else str(run.mode), status, seconds(run.seconds),
                           *(number(run.metrics.get(name)) for name in metrics), changed, key=run.run_id)
         if keep is not None:
             index = next((i for i, run in enumerate(self.runs) if run.run_id == keep), None)
             if index is not None:
                 table.move_cursor(row=index)
+        # Column widths follow the new rows on the table's next idle, which a refill from an engine reply
+        # may not get until the next key press (columns stayed as narrow as their labels).
+        table.check_idle()
 
     def current(self) -> RunSummary | None:
         table = self.query_one("#records-table", DataTable)
@@ -577,11 +589,15 @@ class RecordsPanel(Vertical):
     def palette_commands(self, show: Callable[[], Any]) -> list[PaletteCommand]:
         """The Runs section's commands; ``show()`` brings the section up first."""
 
+        def shown() -> None:
+            show()
+            self.query_one("#records-table", DataTable).focus()
+
         def then(action: Callable[[], Any]) -> Callable[[], Any]:
-            return lambda: (show(), action())
+            return lambda: (shown(), action())
 
         return [
-            PaletteCommand("runs: show", "Every run record of the active app", show),
+            PaletteCommand("runs: show", "Every run record of the active app", shown),
             PaletteCommand("runs: rerun", "Rerun the highlighted run and check every output hash",
                            then(self.action_rerun)),
             PaletteCommand("runs: force rerun", "Rerun even though the app sources or environment changed",
