@@ -203,3 +203,18 @@ async def test_benchmark_modes_are_nested_under_their_parent_and_the_parent_is_n
         await pilot.press("R")
         await settle(pilot)
         assert panel.operation is None and "only app runs can be rerun" in _verdict(panel)
+
+
+async def test_a_run_started_in_orchestrate_appears_in_runs(shared_home: Path) -> None:
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        panel = await _open_runs(pilot)
+        before = {r.run_id for r in panel.runs}
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        panel = await _open_runs(pilot)
+        new = [r for r in panel.runs if r.run_id not in before]
+        assert len(new) == 1 and new[0].kind == "run" and new[0].status == "completed"
+        assert panel.runs[0].run_id == new[0].run_id
