@@ -248,7 +248,8 @@ class RecordsPanel(Vertical):
     }
     """
     BINDINGS = [
-        Binding("R", "rerun", "Rerun", id="analysis.runs-rerun",
+        # The page already shows 4 keys in the footer (the contract's limit): the table's title names these.
+        Binding("R", "rerun", "Rerun", show=False, id="analysis.runs-rerun",
                 tooltip="Rerun the highlighted run with its args, mode and work plan; compare every output hash"),
         Binding("d", "compare_previous", "Diff previous", show=False, id="analysis.runs-diff",
                 tooltip="Compare the highlighted run with the previous run of the same kind"),
