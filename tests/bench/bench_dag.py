@@ -70,7 +70,11 @@ async def bench_slots(steps: int = 4, seconds: float = 1.0, slots: int = 4) -> N
         nodes = [{"id": f"s{i}", "app": APPS[i % 3], "execution": {"command": ["python", "-c", script.format(
             f"s{i}.txt")]}, "produces": [{"id": f"a{i}", "kind": "file", "path": f"s{i}.txt"}]}
             for i in range(steps)]
-        plan_path = Path(home) / "plan.json"
+        # Only plans in an app's dag_templates/ run for real (conservative execution).
+        templates = Path(home) / "projects" / "bench_owner_project" / "dag_templates"
+        (templates.parent / "src").mkdir(parents=True)
+        templates.mkdir()
+        plan_path = templates / "plan.json"
         plan_path.write_text(json.dumps({"schema": PLAN_SCHEMA, "dag_id": "bench-slots", "nodes": nodes,
                                          "execution": {"runner_status": CONTROLLED_RUNNER_STATUS}}))
         runner = DagRunner.open(plan_path, workspace)
