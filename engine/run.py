@@ -244,5 +244,6 @@ async def run_plan(ctx: OperationContext, workspace: Workspace, app: AppProject,
                                  record=record, plan_override=plan_override)
         await record.finish("completed", outputs=result["outputs"], reduce=result.get("reduce"),
                             reduce_path=result.get("reduce_path"), metrics={"work_seconds": result["work_seconds"]})
-    result.update(run_id=record.run_id, record_dir=str(record.dir), tracking=record.manifest["record"]["tracking"])
+    result.update(run_id=record.run_id, record_dir=str(record.dir), tracking=record.manifest["record"]["tracking"],
+                  record_seconds=round(record.cost, 4))
     return result

@@ -109,6 +109,8 @@ class RecordWriter:
         self._last_flush = 0.0
         self._detach: Callable[[], None] | None = None
         self._plan: dict[str, Any] | None = None
+        self.cost = 0.0
+        """Seconds this writer spent on the execution's path (files, fingerprints, hashes, index)."""
 
     # --- start ----------------------------------------------------------------------------------
     @property
@@ -138,6 +140,7 @@ class RecordWriter:
         return self
 
     def _start_files(self) -> None:
+        began = time.perf_counter()
         self.dir.mkdir(parents=True, exist_ok=False)
         self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by finish()
         if self.sources:
@@ -145,6 +148,7 @@ class RecordWriter:
         if self.venv is not None:
             self.info["worker_environment"] = environment_packages(self.venv)
         self._write_manifest("running")
+        self.cost += time.perf_counter() - began
 
     # --- during the run --------------------------------------------------------------------------
     def log(self, source: str, line: str) -> None:
@@ -163,7 +167,10 @@ class RecordWriter:
         self.info.update({k: v for k, v in fields.items() if v is not None})
 
     def write_spec(self, spec: dict[str, Any]) -> Path:
+        began = time.perf_counter()
         atomic_write_text(self.spec_path, json.dumps(spec, indent=2, default=str))
+        if self.enabled:  # the runner needs its spec either way: only a record's copy is its cost
+            self.cost += time.perf_counter() - began
         return self.spec_path
 
     def write_plan(self, plan: dict[str, Any]) -> Path | None:
@@ -171,10 +178,12 @@ class RecordWriter:
         self._plan = plan
         if not self.enabled:
             return None
+        began = time.perf_counter()
         atomic_write_text(self.plan_path, json.dumps(plan, indent=2, default=str))
         self.info["inputs"] = [file_fingerprint(p) for p in plan_input_files(plan)]
         self.info["hosts"] = self.info.get("hosts") or plan.get("workers")
         self.info["slots"] = plan.get("worker_slots")
+        self.cost += time.perf_counter() - began
         return self.plan_path
 
     def set_inputs(self, paths: list[Path | str]) -> None:
@@ -214,6 +223,7 @@ class RecordWriter:
                      reduce_path: str | Path | None, metrics: dict[str, float] | None,
                      validations: list[dict[str, Any]] | None) -> dict[str, Any]:
         finished = time.time()
+        began = time.perf_counter()
         output_base = output_base or self.info.get("data_out")
         partial_from = partial_from or self.info.get("data_out")
         base = Path(output_base) if output_base else None
@@ -251,6 +261,7 @@ class RecordWriter:
         if self.enabled:
             store.prune(self.runs_dir, self.keep)
             self._schedule_tracking()
+        self.cost += time.perf_counter() - began
         return manifest
 
     def _write_manifest(self, status: str, *, error: str | None = None, finished: float | None = None,

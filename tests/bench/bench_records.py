@@ -60,20 +60,26 @@ def bench_overhead(repeat: int) -> None:
         one_run(engine, False, False)
         times: dict[str, list[float]] = {"off": [], "records": [], "records+mlflow": []}
         sync: list[float] = []
+        cost: list[float] = []
         for _ in range(repeat):
             times["off"].append(one_run(engine, False, False)[0])
-            times["records"].append(one_run(engine, True, False)[0])
+            seconds, result = one_run(engine, True, False)
+            times["records"].append(seconds)
+            cost.append(result["record_seconds"] / seconds)
             seconds, result = one_run(engine, True, True)
             times["records+mlflow"].append(seconds)
             tracking = load_manifest(Path(result["record_dir"]))["record"]["tracking"]
             if tracking.get("seconds") is not None:
                 sync.append(tracking["seconds"])
         base = statistics.median(times["off"])
+        print(f"machine load average during the runs: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print(f"mode-0 flight run, median of {repeat} (whole run, one engine process)")
         for name, values in times.items():
             median = statistics.median(values)
             print(f"  {name:<16} {median:7.3f} s   overhead {100 * (median - base) / base:+6.1f} %   "
                   f"(min {min(values):.3f}, max {max(values):.3f})")
+        print(f"  time spent by the record writer itself: median {100 * statistics.median(cost):.1f} % of the run "
+              f"(max {100 * max(cost):.1f} %)")
         print("  target: record overhead <= 5 %")
         if sync:
             print(f"  MLflow logging after the run (background thread): median {statistics.median(sync):.3f} s")
