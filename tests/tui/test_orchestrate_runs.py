@@ -123,7 +123,10 @@ async def test_benchmark_runs_the_chosen_modes_and_shows_the_table(shared_home: 
         assert set(bench) == {"0", "1"}
         table = app.query_one(BenchmarkPanel).query_one("#bench-table")
         assert table.row_count == 2
-        assert "#1" in str(app.query_one("#bench-chart", Static).render())
+        chart = str(app.query_one("#bench-chart", Static).render())
+        # Test mode shows the measured seconds too: the slowest mode's bar is the full width.
+        slowest = max(bench.values(), key=lambda entry: entry["seconds"])
+        assert f"{slowest['seconds']:.2f} s" in chart and "█" * 30 in chart
 
 
 async def test_snippets_copy_and_export_and_notebook_export(shared_home: Path, settle) -> None:
