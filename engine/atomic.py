@@ -10,6 +10,18 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from .errors import AgilabError
+
+
+class FileWriteError(AgilabError, OSError):
+    """A file could not be written (disk full, permissions); the message names the file.
+
+    Still an :class:`OSError` (same ``errno``), so callers that handle OSError keep working.
+    """
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
 
 @contextlib.contextmanager
 def file_lock(path: Path | str) -> Iterator[None]:
@@ -33,10 +45,13 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None
         mode: permission bits for the new file; the old file's bits are kept when None.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if mode is None and target.exists():
-        mode = target.stat().st_mode & 0o7777
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode is None and target.exists():
+            mode = target.stat().st_mode & 0o7777
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise FileWriteError(exc.errno, f"cannot write {target}: {exc.strerror or exc}", str(target)) from exc
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -45,6 +60,11 @@ def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int | None = None
         if mode is not None:
             os.chmod(tmp_name, mode)
         os.replace(tmp_name, target)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        # The bare OSError names the temporary file (or nothing): say which file could not be written.
+        raise FileWriteError(exc.errno, f"cannot write {target}: {exc.strerror or exc}", str(target)) from exc
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)

@@ -22,7 +22,11 @@ from pathlib import Path
 import tomlkit
 
 from .atomic import atomic_write_text, file_lock
-from .errors import AppNotFoundError
+from .errors import AgilabError, AppNotFoundError
+
+
+class WorkspaceError(AgilabError):
+    """The workspace root cannot be used (a file, or not creatable); the message names it."""
 
 HOME_ENV = "AGILAB_TUI_HOME"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +111,12 @@ class Workspace:
     def __init__(self, root: Path | str | None = None, *, bundled_apps: Path | None = None):
         self.root = Path(root).expanduser().resolve() if root else default_home().resolve()
         self.bundled_apps = bundled_apps or BUNDLED_APPS_DIR
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise WorkspaceError(f"{self.root}: the workspace root ({HOME_ENV} or --home) is not a folder") from exc
+        except OSError as exc:
+            raise WorkspaceError(f"{self.root}: cannot create the workspace root: {exc.strerror or exc}") from exc
 
     def _dir(self, *parts: str) -> Path:
         path = self.root.joinpath(*parts)

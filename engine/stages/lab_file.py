@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import tomlkit
-from tomlkit.exceptions import ParseError
 from tomlkit.items import AoT, Array, InlineTable, Table
 from tomlkit.toml_document import TOMLDocument
 
 from ..atomic import atomic_write_text, content_digest, file_lock
 from ..errors import AgilabError, FileChangedError, SettingsError
+from ..settings_read import parse_toml_text
+from .lab_checks import check_lab
 from .toml_values import inline_item, int_array, new_table, plain, table_item
 
 SCHEMA = "agilab.lab_stages.v1"
@@ -78,6 +79,10 @@ class LabStagesFile:
             data = path.read_bytes()
         except FileNotFoundError:
             return cls(path, tomlkit.document(), None)
+        except IsADirectoryError as exc:
+            raise SettingsError(path, "is a directory, not a stages file") from exc
+        except OSError as exc:
+            raise SettingsError(path, f"cannot be read: {exc.strerror or exc}") from exc
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -87,10 +92,7 @@ class LabStagesFile:
     @staticmethod
     def parse_text(path: Path, text: str) -> TOMLDocument:
         """Parse and check stages-file text as loading would, errors naming ``path`` and the line."""
-        try:
-            document = tomlkit.parse(text)
-        except ParseError as exc:
-            raise SettingsError(path, f"invalid TOML: {exc}", line=exc.line) from exc
+        document = parse_toml_text(path, text)  # every tomlkit error (duplicate keys too) names the line
         for key, value in document.items():
             if key == META_KEY:
                 if not isinstance(value, Table | InlineTable):
@@ -110,6 +112,10 @@ class LabStagesFile:
             elif isinstance(value, Array) and not all(isinstance(v, InlineTable | Table | dict) for v in value):
                 raise SettingsError(path, "every stage of a module must be a table",
                                     line=_line_of(text, key), key=key)
+        modules = {key: list(value) for key, value in document.items()
+                   if key != META_KEY and isinstance(value, AoT | Array)}
+        meta = document.get(META_KEY)
+        check_lab(path, text, modules, meta if isinstance(meta, Table | InlineTable) else None)
         return document
 
     @property

@@ -47,6 +47,10 @@ def _select_stages(lab: Lab, indices: Sequence[int] | None) -> tuple[list[dict[s
     for index in chosen:
         if not 0 <= index < len(stages):
             raise AgilabError(f"{lab.source_file}: no stage {index} (the lab has stages 0 to {len(stages) - 1})")
+        stage = stages[index]
+        if not stage.get("template_id") and not str(stage.get("C") or "").strip():
+            # Running nothing and reporting success would hide a stage that was never written.
+            raise AgilabError(f"{lab.source_file}, key '{lab.module}[{index}].C': stage {index} has no code to run")
     return stages, chosen
 
 

@@ -61,10 +61,24 @@ def _read_notebook(path: Path) -> Any:
         raise AgilabError(f"{path}: not a Jupyter notebook (invalid JSON at line {exc.lineno}: {exc.msg})") from exc
     if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
         raise AgilabError(f"{path}: not a Jupyter notebook (JSON without 'nbformat' and 'cells')")
+    _check_cells(path, data["cells"])
     try:
         return nbformat.reads(text, as_version=4)
     except Exception as exc:  # nbformat raises several unrelated types for malformed content
         raise AgilabError(f"{path}: not a valid Jupyter notebook: {exc}") from exc
+
+
+def _check_cells(path: Path, cells: Any) -> None:
+    """nbformat accepts a cell whose source is a number and import then failed with a traceback."""
+    if not isinstance(cells, list):
+        raise AgilabError(f"{path}, key 'cells': must be a list of cells, got {type(cells).__name__}")
+    for index, cell in enumerate(cells):
+        if not isinstance(cell, dict):
+            raise AgilabError(f"{path}, cell {index}: must be an object, got {type(cell).__name__}")
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(p, str) for p in source))):
+            raise AgilabError(f"{path}, cell {index}, key 'source': must be text or a list of lines, "
+                              f"got {type(source).__name__} {source!r:.40}")
 
 
 def _provenance(path: Path, index: int, cell: Any) -> dict[str, Any]:
