@@ -11,6 +11,10 @@ from .settings import ClusterSettings
 from .workspace import AppProject, Workspace
 
 
+REMOTE_DEATH_TIMEOUT = 30
+"""Seconds a remote Dask worker waits for a lost scheduler before it closes itself."""
+
+
 class RemoteWorkerGroup:
     """``dask worker`` processes on every remote host of the worker map, each streamed and stopped by PID."""
 
@@ -45,7 +49,10 @@ class RemoteWorkerGroup:
             await self.ctx.log(f"starting {slots} dask worker(s) from {wenv}", host)
             group = await start_remote_dask_workers(
                 self.pool, scheduler_address, {host: slots}, f"{wenv}/.venv/bin/python", cwd=wenv,
-                sink=sink, on_exit=exited, local_directory=f"{wenv}/dask", nanny=False)
+                sink=sink, on_exit=exited, local_directory=f"{wenv}/dask", nanny=False,
+                # The scheduler dies with the engine (parent-death signal); a worker over SSH then
+                # has no parent here to die with, so it closes once the scheduler stays gone.
+                extra_args=("--death-timeout", str(REMOTE_DEATH_TIMEOUT)))
             self.groups.append(group)
 
     @property
