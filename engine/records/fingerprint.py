@@ -57,9 +57,9 @@ def table_rows(path: Path | str) -> int | None:
     p = Path(path)
     try:
         if p.suffix == ".parquet":
-            import pyarrow.parquet as pq
+            from .parquet_rows import parquet_num_rows
 
-            return int(pq.read_metadata(p).num_rows)
+            return parquet_num_rows(p)
         if p.suffix == ".csv":
             count = 0
             last = b"\n"

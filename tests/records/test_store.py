@@ -161,3 +161,19 @@ def test_a_record_left_pending_by_a_dead_process_is_tracked_by_the_next_run(tmp_
         tracking = load_manifest(writer.dir)["record"]["tracking"]
         assert tracking["status"] == "ok", tracking
         assert client.get_run(tracking["mlflow_run_id"]).data.tags["agilab.run_record_id"] == writer.run_id
+
+
+def test_parquet_rows_come_from_the_footer_as_pyarrow_reads_them(tmp_path: Path):
+    import numpy as np
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    for rows, extra in ((0, {}), (1, {}), (1200, {}), (50_000, {"row_group_size": 7000})):
+        frame = pd.DataFrame({"a": np.arange(rows), "s": [f"x{i}" for i in range(rows)], "f": np.random.rand(rows),
+                              "b": np.arange(rows) % 2 == 0, "t": pd.to_datetime(np.arange(rows), unit="s")})
+        path = tmp_path / f"t{rows}.parquet"
+        frame.to_parquet(path, index=False, **extra)
+        assert table_rows(path) == pq.read_metadata(path).num_rows == rows
+    cut = tmp_path / "cut.parquet"
+    cut.write_bytes((tmp_path / "t1200.parquet").read_bytes()[:-20])
+    assert table_rows(cut) is None
