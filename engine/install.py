@@ -12,7 +12,6 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -22,75 +21,14 @@ import tomlkit
 from .atomic import atomic_write_text
 from .env_swap import building_root, discard, recover, swap_in
 from .errors import InstallError
+from .install_state import STAMP, InstallStatus, WorkerEnv, install_status, worker_env  # noqa: F401 (re-exported)
 from .modes import CYTHON_MODE, RAPIDS_MODE
 from .operation import OperationContext
 from .proc import INSTALLER_KEEP, ChildProcess, clean_child_env
 from .workspace import REPO_ROOT, AppProject, Workspace
 
-STAMP = "install.json"
 RUNTIME_DEPENDENCIES = ("pandas", "pyarrow", "numpy", "cython", "setuptools", "psutil")
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.so", "build", ".venv")
-
-
-@dataclass(frozen=True)
-class WorkerEnv:
-    """Paths of one app's worker environment."""
-
-    root: Path
-
-    @property
-    def venv(self) -> Path:
-        return self.root / ".venv"
-
-    @property
-    def python(self) -> Path:
-        return self.venv / "bin" / "python"
-
-    @property
-    def src(self) -> Path:
-        return self.root / "src"
-
-    @property
-    def stamp(self) -> Path:
-        return self.root / STAMP
-
-    @property
-    def plan_file(self) -> Path:
-        return self.root / "distribution_tree.json"
-
-    def read_stamp(self) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.stamp.read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
-
-
-@dataclass(frozen=True)
-class InstallStatus:
-    """Whether runs can start, and if not, why."""
-
-    installed: bool
-    cython: bool
-    reason: str
-
-
-def worker_env(workspace: Workspace, app: AppProject) -> WorkerEnv:
-    return WorkerEnv(workspace.wenv_dir(app))
-
-
-def install_status(workspace: Workspace, app: AppProject, mode: int = 0) -> InstallStatus:
-    env = worker_env(workspace, app)
-    stamp = env.read_stamp()
-    failed_hosts = [h.get("host", "?") for h in (stamp or {}).get("hosts", []) if h.get("status") != "ok"]
-    if stamp and failed_hosts and env.python.exists():
-        return InstallStatus(False, False, f"{app.name}: the last INSTALL failed on {', '.join(failed_hosts)}: "
-                                           "run INSTALL again once the host is reachable")
-    if not stamp or not stamp.get("ok") or not env.python.exists():
-        return InstallStatus(False, False, f"{app.name} is not installed: run INSTALL first")
-    cython = bool(stamp.get("cython"))
-    if mode & CYTHON_MODE and not cython:
-        return InstallStatus(True, False, "the cython mode needs INSTALL with the cython toggle on")
-    return InstallStatus(True, cython, "")
 
 
 def worker_dependencies(app: AppProject) -> list[str]:

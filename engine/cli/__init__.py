@@ -15,11 +15,14 @@ from ..errors import AgilabError
 GROUP_MODULES = ("apps", "stages", "dag", "serve", "project", "assistant", "analysis", "notebook", "runs", "settings", "agilab")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The CLI parser. Given ``argv``, groups are registered only up to the one owning its command: the
+    modules after it are not imported (a one-command start stays short); the full parser otherwise."""
     parser = argparse.ArgumentParser(prog="agilab-tui", description="Terminal workbench for AGILab-style apps. "
                                      "Without a command, opens the TUI.")
     parser.add_argument("--home", help="workspace root (default: $AGILAB_TUI_HOME or ~/.local/share/agilab-tui)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    wanted = _command_of(argv) if argv is not None else None
     for name in GROUP_MODULES:
         try:
             module = importlib.import_module(f"{__name__}.{name}")
@@ -28,7 +31,20 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(subparsers)
+        if wanted is not None and wanted in subparsers.choices:
+            break
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand named by ``argv``, or None when an option comes first (``-h``: the full parser answers)."""
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--home":
+            next(tokens, None)
+        elif not token.startswith("--home="):
+            return None if token.startswith("-") else token
+    return None
 
 
 def command_summaries() -> list[tuple[str, str]]:
@@ -39,8 +55,9 @@ def command_summaries() -> list[tuple[str, str]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    options = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(args)
+    options = parser.parse_args(args)
     if options.home:
         os.environ["AGILAB_TUI_HOME"] = options.home
     # Group modules set either ``handler`` or ``func`` as their argparse default.
@@ -64,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _finish_tracking() -> None:
     """Log the records of this command to MLflow before the process ends (it was done in a thread)."""
+    if "engine.records.mlflow_sync" not in sys.modules:  # nothing was queued; importing it would load asyncio
+        return
     from ..records.mlflow_sync import pending_count, wait_pending
 
     if pending_count():

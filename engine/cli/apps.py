@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..facade import Engine
 from ..modes import mode_label, parse_mode, parse_mode_list
-from ..run_overrides import parse_overrides
 from . import ssh_password
-from .stream import drive
+
+if TYPE_CHECKING:  # the engine (pydantic, asyncio) loads only for the commands that operate: listing stays light
+    from ..facade import Engine
 
 
 def _engine() -> Engine:
+    from ..facade import Engine
+
     return Engine()
 
 
+def drive(op: Any, **kwargs: Any) -> int:
+    from .stream import drive as drive_operation
+
+    return drive_operation(op, **kwargs)
+
+
 def cmd_apps(options: argparse.Namespace) -> int:
-    engine = _engine()
+    # Workspace + install stamps only (the same answers as Engine.apps / Engine.install_status).
+    from ..install_state import app_install_status
+    from ..workspace import Workspace
+
+    workspace = Workspace()
     rows = []
-    for app in engine.apps():
-        status = engine.install_status(app)
+    for app in workspace.apps():
+        status = app_install_status(workspace, app)
         rows.append({"name": app.name, "target": app.target, "bundled": app.bundled, "path": str(app.path),
                      "installed": status.installed, "backend": app.backend})
     if options.json:
@@ -67,6 +79,8 @@ def _print_run(result: dict[str, Any]) -> None:
 
 
 def cmd_run(options: argparse.Namespace) -> int:
+    from ..run_overrides import parse_overrides
+
     engine = _engine()
     ssh_password.apply(engine, options)
     mode = parse_mode(options.mode) if options.mode is not None else None

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..facade import Engine
-from .stream import _consume, drive
+if TYPE_CHECKING:  # the engine (pydantic, asyncio) loads only when a command runs: the CLI parser stays light
+    from ..facade import Engine
 
 
 def _engine() -> Engine:
+    from ..facade import Engine
+
     return Engine()
 
 
@@ -108,6 +109,10 @@ def _print_rerun(result: dict[str, Any]) -> None:
 
 
 def cmd_rerun(options: argparse.Namespace) -> int:
+    import asyncio
+
+    from .stream import _consume, drive
+
     engine = _engine()
     op = engine.rerun(options.run_id, force=options.force)
     if not options.json:

@@ -14,17 +14,16 @@ defines one; otherwise a heartbeat-only loop runs (queued tasks in ``pending/`` 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..service import ServiceConfig, ServiceError, build_config, evaluate_gate, start_service, stop_service
-from ..service import service_health as read_health
-from ..service.health import GATE_STATUS
+if TYPE_CHECKING:  # engine.service (asyncio, psutil) loads only when a command runs
+    from ..service import ServiceConfig
 
 
 def _context(options: argparse.Namespace) -> tuple[ServiceConfig, Any, Path | None]:
+    from ..service import build_config
     from ..settings import load_settings
     from ..workspace import Workspace
 
@@ -57,6 +56,11 @@ def _print_table(payload: dict[str, Any]) -> None:
 
 
 def cmd_serve(options: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..service import ServiceError, evaluate_gate, start_service, stop_service
+    from ..service import service_health as read_health
+    from ..service.health import GATE_STATUS
     from ..workspace import Workspace
 
     if Workspace().app(options.app).backend == "agilab":  # AGI.serve in the AGILab Python
@@ -91,6 +95,8 @@ def cmd_serve(options: argparse.Namespace) -> int:
 
 
 def cmd_trust_host(options: argparse.Namespace) -> int:
+    import asyncio
+
     from ..ssh import trust_host_key
     from ..workspace import Workspace
 

@@ -6,22 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AgilabError
-from ..stages import (
-    LAB_FILE_NAME,
-    LabStagesFile,
-    NotConvertible,
-    apply_conversion,
-    apply_refresh,
-    is_displayable,
-    is_locked,
-    preview_conversion,
-    recognise_stage,
-    refresh_from_template,
-    stage_status,
-)
+
+if TYPE_CHECKING:
+    from ..stages import LabStagesFile
+
+# ``engine.stages`` (pydantic, the converter) is imported by the handlers only: building the CLI parser stays light.
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -64,6 +56,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 def resolve_lab(target: str, home: str | None = None) -> tuple[Path, str | None]:
     """The lab file for a path or an app name, and the module key implied by an app name."""
+    from ..stages import LAB_FILE_NAME
+
     path = Path(target).expanduser()
     if path.is_dir():
         return path / LAB_FILE_NAME, None
@@ -89,6 +83,8 @@ def _modules(lab: LabStagesFile, requested: str | None, implied: str | None) -> 
 
 
 def _stage_row(lab: LabStagesFile, module: str, index: int, stage: dict[str, Any]) -> dict[str, Any]:
+    from ..stages import NotConvertible, is_displayable, is_locked, recognise_stage, stage_status
+
     state = stage_status(stage)
     try:
         recognise_stage(stage)
@@ -115,6 +111,8 @@ def _stage_row(lab: LabStagesFile, module: str, index: int, stage: dict[str, Any
 
 def run_list(args: argparse.Namespace) -> int:
     """Print every stage with its template status."""
+    from ..stages import LabStagesFile
+
     path, implied = resolve_lab(args.target, getattr(args, "home", None))
     lab = LabStagesFile.load(path)
     rows = [_stage_row(lab, module, index, stage)
@@ -155,6 +153,7 @@ def _add_app_args(rows: list[dict[str, Any]], lab: LabStagesFile, home: str | No
 
 def run_refresh_args(args: argparse.Namespace) -> int:
     """Preview (or with ``--apply`` write) the refresh of a stage that is stale against its app."""
+    from ..stages import LabStagesFile, apply_refresh
     from ..stages.app_args_check import check_stage, refresh_against_app, schema_lookup
     from ..workspace import Workspace
 
@@ -186,6 +185,8 @@ def run_refresh_args(args: argparse.Namespace) -> int:
 
 def run_convert(args: argparse.Namespace) -> int:
     """Preview (or with ``--apply`` write) the conversion of generated snippets into template stages."""
+    from ..stages import LabStagesFile, apply_conversion, preview_conversion
+
     path, _ = resolve_lab(args.target, getattr(args, "home", None))
     lab = LabStagesFile.load(path)
     previews = preview_conversion(lab, module=args.module)
@@ -204,6 +205,8 @@ def run_convert(args: argparse.Namespace) -> int:
 
 def run_refresh(args: argparse.Namespace) -> int:
     """Preview (or with ``--apply`` write) the refresh of one template stage from the current registry."""
+    from ..stages import LabStagesFile, apply_refresh, refresh_from_template
+
     path, implied = resolve_lab(args.target, getattr(args, "home", None))
     lab = LabStagesFile.load(path)
     modules = _modules(lab, args.module, implied)

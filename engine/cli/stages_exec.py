@@ -8,7 +8,6 @@ its handler as ``handler`` (``handler(args) -> exit code``).  Stage numbers are 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -17,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import AgilabError
 from ..events import LogLines, OperationFailed, OperationFinished, Progress
-from ..operation import Operation
 from ..workspace import Workspace
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # asyncio and the operation machinery load only when a command runs
+    from ..operation import Operation
     from ..stages_run.lab import Lab
 
 EXIT_FAILED = 1
@@ -90,6 +89,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return True, {"stages": results, "dataframe": str(lab.dataframe_file)}, ""
 
     try:
+        import asyncio
+
         ok, result, error = asyncio.run(main())
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)

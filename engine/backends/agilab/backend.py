@@ -242,15 +242,9 @@ class AgilabBackend:
         return read_benchmark(paths.benchmark_file())
 
     def install_status(self, app: AppProject, mode: int = 0) -> Any:
-        from ...install import InstallStatus
+        from .install_state import agilab_install_status
 
-        wenv = paths.wenv_dir(app.target)
-        if not (wenv / ".venv" / "bin" / "python").exists():
-            return InstallStatus(False, False, f"{app.name} is not installed: run INSTALL first (AGI.install)")
-        cython = any(wenv.glob("*_cy*.so")) or any(wenv.glob("**/*_cy*.so"))
-        if mode & 2 and not cython:
-            return InstallStatus(True, False, "the cython mode needs INSTALL with the cython toggle on")
-        return InstallStatus(True, cython, "")
+        return agilab_install_status(app, mode)
 
     def args_schema(self, app: AppProject, values: dict[str, Any] | None = None) -> dict[str, Any]:
         """``{"has_model", "schema", "defaults", "values", "errors", "model"}`` from the app's pydantic model,
