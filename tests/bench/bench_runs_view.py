@@ -5,7 +5,7 @@ Run: python tests/bench/bench_runs_view.py [--records N]
 In a throw-away workspace, N record manifests are written through the engine's record store
 (write_manifest + append_index, as every execution does), then measured:
 * engine: ``Engine.runs(app)`` (reads the index; the engine benchmark's target is <= 0.2 s for 1,000);
-* TUI: from the Runs section asking for the list to the table holding every row (a refresh);
+* TUI: from the Runs section asking for the list to the table holding and measuring every row (a refresh);
 * TUI: the comparison of two records, from the key to the compare screen on top.
 """
 
@@ -72,9 +72,11 @@ async def measure_tui(count: int) -> tuple[float, float]:
         panel.reload()
         while True:
             await pilot.pause()
-            if not app.workers._workers and table.row_count == count:
+            if table.row_count == count:
                 break
+        await pilot.pause()  # the table measures its new rows' column widths when idle: part of the refresh
         refresh = time.perf_counter() - started
+        await settle(pilot)
         started = time.perf_counter()
         await pilot.press("d")
         while type(app.screen).__name__ != "CompareScreen":
