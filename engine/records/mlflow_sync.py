@@ -32,6 +32,7 @@ _HTTP_DEFAULTS = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_T
 _LOCK = threading.Lock()
 _EXECUTOR: ThreadPoolExecutor | None = None
 _PENDING: set[Future[None]] = set()
+_CLIENTS: dict[str, Any] = {}
 
 
 def tracking_off_reason() -> str | None:
@@ -48,23 +49,41 @@ def tracking_uri_for(workspace: Any) -> str:
     return os.environ.get("MLFLOW_TRACKING_URI") or workspace.mlflow_tracking_uri()
 
 
-def schedule(writer: RecordWriter) -> Future[None]:
-    """Queue the MLflow logging of ``writer``'s record and of its children."""
+def _submit(call: Any) -> Future[None]:
     global _EXECUTOR
-    job = _Job(writer.dir, [c.dir for c in writer.children], writer.parent_id,
-               writer.tracking_uri or "", writer.artifact_root, writer.mlflow_run_id)
     with _LOCK:
         if _EXECUTOR is None:
             _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agilab-mlflow")
-        future = _EXECUTOR.submit(job.run)
+        future = _EXECUTOR.submit(call)
         _PENDING.add(future)
     future.add_done_callback(_PENDING.discard)
     return future
 
 
+def prewarm(uri: str) -> None:
+    """Import MLflow and open the store while the execution runs (its children do the work meanwhile),
+    so that logging the record afterwards takes a fraction of a second instead of seconds."""
+    if uri in _CLIENTS:
+        return
+
+    def warm() -> None:
+        try:
+            _client(uri).search_experiments(max_results=1)
+        except Exception:  # noqa: BLE001 - the real logging reports the failure in the record
+            _CLIENTS.pop(uri, None)
+
+    _submit(warm)
+
+
+def schedule(writer: RecordWriter) -> Future[None]:
+    """Queue the MLflow logging of ``writer``'s record and of its children."""
+    job = _Job(writer.dir, [c.dir for c in writer.children], writer.parent_id,
+               writer.tracking_uri or "", writer.artifact_root, writer.mlflow_run_id)
+    return _submit(job.run)
+
+
 def schedule_orphans(runs_dir: Path) -> int:
     """Queue records still ``pending`` whose process ended before logging them (killed CLI, crash)."""
-    global _EXECUTOR
     queued = 0
     for entry in store.index_entries(runs_dir):
         owner = entry.get("owner_pid")
@@ -85,12 +104,7 @@ def schedule_orphans(runs_dir: Path) -> int:
         root = tracking.get("artifact_root")
         job = _Job(runs_dir / entry["run_id"], [runs_dir / c for c in rec.get("children") or []], None,
                    tracking["uri"], Path(root) if root else None, None)
-        with _LOCK:
-            if _EXECUTOR is None:
-                _EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="agilab-mlflow")
-            future = _EXECUTOR.submit(job.run)
-            _PENDING.add(future)
-        future.add_done_callback(_PENDING.discard)
+        _submit(job.run)
         queued += 1
     return queued
 
@@ -148,14 +162,18 @@ def _short(exc: Exception) -> str:
 
 
 def _client(uri: str) -> Any:
+    """One client per store and process: opening a SQL store checks its schema, which takes seconds."""
     from ..mlflow_store import check_tracking_store
 
     check_tracking_store(uri)  # a bad local store fails in ms, not after MLflow's ~100 s of retries
-    for key, value in _HTTP_DEFAULTS.items():
-        os.environ.setdefault(key, value)
-    from mlflow.tracking import MlflowClient
+    client = _CLIENTS.get(uri)
+    if client is None:
+        for key, value in _HTTP_DEFAULTS.items():
+            os.environ.setdefault(key, value)
+        from mlflow.tracking import MlflowClient
 
-    return MlflowClient(tracking_uri=uri)
+        client = _CLIENTS[uri] = MlflowClient(tracking_uri=uri)
+    return client
 
 
 def _experiment(client: Any, name: str, artifact_root: Path | None) -> str:

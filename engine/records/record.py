@@ -137,6 +137,10 @@ class RecordWriter:
             self.parent.children.append(self)
         if ctx is not None and hasattr(ctx, "add_log_tap"):
             self._detach = ctx.add_log_tap(self.log)
+        if self.enabled and self.manifest and self.manifest["record"]["tracking"].get("status") == "pending":
+            from .mlflow_sync import prewarm
+
+            prewarm(str(self.tracking_uri))
         return self
 
     def _start_files(self) -> None:
