@@ -25,7 +25,8 @@ SEEDED = ('[__meta__]\nschema = "agilab.lab_stages.v1"\nversion = 1\nbig__sequen
           '[[big]]\nD = "first"\nQ = "q"\nC = "print(0)"\n\n[[big]]\nD = "second"\nQ = "q"\nC = "print(1)"\n')
 
 
-@pytest.mark.timeout(300)
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("replace", [False, True], ids=["append", "replace"])
 def test_twenty_thousand_cells_merge_in_order(tmp_path: Path, replace: bool):
     notebook = make_notebook(tmp_path / "big.ipynb", CELLS)
