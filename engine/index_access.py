@@ -72,7 +72,8 @@ class IndexAccess:
             env["REQUESTS_CA_BUNDLE"] = remote_ca
             env["PIP_CERT"] = remote_ca
         if self.native_tls:
-            env["UV_NATIVE_TLS"] = "1"
+            env["UV_NATIVE_TLS"] = "1"  # older uv
+            env["UV_SYSTEM_CERTS"] = "1"  # its newer name
         for key, value in self.proxies.items():
             env[key.upper()] = value
             env[key.lower()] = value
@@ -170,9 +171,9 @@ def controller_defaults(environ: Mapping[str, str] | None = None) -> IndexAccess
         access.ca_file, access.sources["ca_file"] = ca, origin
     elif ca:
         access.notes.append(f"CA bundle {ca} ({origin}) is not a readable file: not shipped")
-    native = environ.get("UV_NATIVE_TLS", "")
-    if native.lower() in _TRUE:
-        access.native_tls, access.sources["native_tls"] = True, "$UV_NATIVE_TLS here"
+    for name in ("UV_NATIVE_TLS", "UV_SYSTEM_CERTS"):
+        if environ.get(name, "").lower() in _TRUE:
+            access.native_tls, access.sources["native_tls"] = True, f"${name} here"
     for key in ("http_proxy", "https_proxy", "no_proxy"):
         value, origin = _first(environ, {}, (key.upper(), key), None)
         if not value and key != "no_proxy":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import re
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -130,6 +131,15 @@ async def sync_tree(host: Any, source: Path, remote: str) -> int:
     return sent
 
 
+_TELLING = re.compile(r"(?i)\b(error|cause[sd]?|caused by|failed|denied|no space|not found)\b")
+
+
+def telling_line(lines: Any) -> str:
+    """The last line that says what went wrong (uv ends with hints after its cause), else the last line."""
+    items = list(lines)
+    return next((line for line in reversed(items) if _TELLING.search(line)), items[-1] if items else "")
+
+
 async def _expand_home(host: Any, path: str) -> str:
     if not path.startswith("~"):
         return path
@@ -160,7 +170,7 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
         code = await asyncio.wait_for(host.stream(command, sink), STEP_TIMEOUT)
         if code != 0:
             # The host's own last words (e.g. uv's "invalid peer certificate: UnknownIssuer") are the reason.
-            said = f": {redact(tail[-1])[:300]}" if tail else ""
+            said = f": {redact(telling_line(tail))[:300]}" if tail else ""
             raise InstallError(f"{label}: step '{name}' failed with exit code {code}{said}{await disk_note(host, root)}")
         record.steps_done.append(name)
 

@@ -95,3 +95,13 @@ def test_wheel_platforms_cover_older_manylinux_and_pins_are_matched(tmp_path: Pa
     assert uv_platform(python) == "x86_64-manylinux_2_36"
     (tmp_path / "MarkupSafe-3.0.4-cp311-cp311-manylinux_2_17_x86_64.whl").write_text("")
     assert missing_wheels(tmp_path, "markupsafe==3.0.4\nzict==3.0.0\n") == ["zict==3.0.0"]
+
+
+def test_a_failed_step_is_named_by_the_line_that_says_why():
+    from engine.remote_install import telling_line
+
+    uv = ["Resolved 3 packages", "error: Failed to fetch: `https://pypi.org/simple/pandas/`",
+          "  Caused by: invalid peer certificate: UnknownIssuer",
+          "hint: Consider enabling use of system TLS certificates with the `--system-certs` command-line flag"]
+    assert telling_line(uv) == "  Caused by: invalid peer certificate: UnknownIssuer"
+    assert telling_line(["just one line"]) == "just one line"

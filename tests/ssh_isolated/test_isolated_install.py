@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 
 from engine.events import OperationFinished
 from engine.remote_host_prep import local_uv
 
-from .conftest import FLIGHT, drain, log_lines
+from .conftest import FLIGHT, drain, log_lines, trust
 from .isolated import run_on
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]
@@ -74,3 +75,46 @@ def test_second_install_is_incremental_and_quick(installed_pair):
     pair.extra["second_install_seconds"] = seconds
     print(f"\nsecond install on 2 isolated hosts: {seconds:.1f} s (first: {pair.seconds:.1f} s); "
           f"per host {[rows[h.spec]['seconds'] for h in pair.hosts]}")
+
+
+def tls_is_intercepted_here() -> bool:
+    """True when uv's bundled roots reject the index here (a TLS-intercepting network, as in the issue)."""
+    import os
+    import subprocess
+    import tempfile
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE",
+                                                             "UV_NATIVE_TLS", "UV_SYSTEM_CERTS")}
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "r.in").write_text("six\n")
+        out = subprocess.run(["uv", "pip", "compile", "r.in", "--no-cache", "-q"], cwd=folder, env=env,
+                             capture_output=True, text=True, timeout=120)
+    return "UnknownIssuer" in out.stderr
+
+
+def test_without_the_controllers_tls_config_the_host_fails_with_unknown_issuer(installed_pair, iso_hosts):
+    """The issue's failure, reproduced: with nothing derived from here, uv on the host rejects the index's CA."""
+    if not tls_is_intercepted_here():
+        pytest.skip("this network does not intercept TLS: uv's own roots accept the index")
+    pair = installed_pair
+    host = iso_hosts.start("notls")
+    try:
+        trust(pair.workspace, [host])
+        engine = pair.engine()
+        settings = engine.settings(FLIGHT)
+        before = dict(settings.cluster.workers)
+        settings.update_cluster(index={"derive": False})
+        settings.set_workers({host.spec: 1})
+        settings.save()
+        try:
+            _, last = asyncio.run(drain(engine.install(FLIGHT)))
+        finally:
+            settings = engine.settings(FLIGHT)
+            settings.update_cluster(index={})
+            settings.set_workers(before)
+            settings.save()
+        assert not isinstance(last, OperationFinished)
+        row = last.result["hosts"][0]
+        assert row["step"] == "install dependencies" and "UnknownIssuer" in row["reason"], row
+    finally:
+        iso_hosts.stop(host)
