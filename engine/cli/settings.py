@@ -14,9 +14,6 @@ import sys
 import time
 from typing import Any
 
-import tomlkit
-from tomlkit.exceptions import TOMLKitError
-
 from ..errors import AgilabError, FileChangedError, SettingsError
 
 DEFAULT_ATTEMPTS = 50
@@ -52,6 +49,9 @@ def _engine(options: argparse.Namespace) -> Any:
 
 def parse_value(raw: str) -> Any:
     """A TOML value when ``raw`` is one (``true``, ``3``, ``"x"``), else the plain string."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
     try:
         value = tomlkit.parse(f"v = {raw}")["v"]
     except (TOMLKitError, ValueError):
@@ -91,6 +91,8 @@ def read_key(settings: Any, key: str) -> Any:
 
 def _apply(engine: Any, app: Any, settings: Any, changes: list[tuple[str, Any]]) -> None:
     """Apply every change to the loaded ``settings`` and save; validation errors leave the file untouched."""
+    import tomlkit
+
     args_changes: dict[str, Any] = {}
     for key, value in changes:
         parts = split_key(key)
@@ -170,6 +172,8 @@ def cmd_get(options: argparse.Namespace) -> int:
         print(json.dumps({"ok": True, "path": str(settings.path), "key": options.key, "value": value},
                          indent=2, default=str))
     elif isinstance(value, dict):
+        import tomlkit
+
         print(tomlkit.dumps(value).rstrip())
     else:
         print(json.dumps(value, default=str) if not isinstance(value, str) else value)
