@@ -10,7 +10,6 @@ from .remote_install import _expand_home, remote_root, remote_wenv
 from .settings import ClusterSettings
 from .workspace import AppProject, Workspace
 
-
 REMOTE_DEATH_TIMEOUT = 30
 """Seconds a remote Dask worker waits for a lost scheduler before it closes itself."""
 

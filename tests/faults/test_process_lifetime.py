@@ -12,7 +12,17 @@ from pathlib import Path
 
 import psutil
 import pytest
-from fault_helpers import LineReader, cli, describe, kill_tree_root, marked, reap, set_args, survivors_after, wait_for
+from fault_helpers import (
+    LineReader,
+    cli,
+    describe,
+    kill_tree_root,
+    marked,
+    reap,
+    set_args,
+    survivors_after,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 COMPUTE = "execution_pandas_project"

@@ -36,7 +36,8 @@ def _remote_processes(root: Path) -> list[psutil.Process]:
     return found
 
 
-async def test_killing_the_cli_ends_the_remote_dask_workers(trusted_workspace, fake_hosts, tmp_path, monkeypatch):
+async def test_killing_the_cli_ends_the_remote_dask_workers(trusted_workspace, fake_hosts, tmp_path,  # noqa: F811
+                                                             monkeypatch):
     monkeypatch.setenv("UV_CACHE_DIR", UV_CACHE)
     engine = Engine(trusted_workspace)
     remote_root = tmp_path / "remote"
