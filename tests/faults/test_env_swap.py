@@ -1,0 +1,43 @@
+"""The swap of a built-aside worker environment, including one interrupted half-way (defect 6 of issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.env_swap import BUILDING, PREVIOUS, building_root, recover, swap_in
+
+
+def _env(folder: Path, tag: str) -> None:
+    (folder / ".venv" / "bin").mkdir(parents=True)
+    (folder / ".venv" / "bin" / "python").write_text(tag)
+    (folder / "src").mkdir()
+    (folder / "src" / "tag").write_text(tag)
+
+
+def test_swap_replaces_venv_and_sources_and_keeps_the_rest(tmp_path: Path):
+    root = tmp_path / "wenv"
+    root.mkdir()
+    _env(root, "old")
+    (root / "distribution_tree.json").write_text("{}")
+    build = building_root(root)
+    _env(build, "new")
+    swap_in(build, root)
+    assert (root / ".venv" / "bin" / "python").read_text() == "new"
+    assert (root / "src" / "tag").read_text() == "new"
+    assert (root / "distribution_tree.json").exists()
+    assert not (root / BUILDING).exists() and not (root / PREVIOUS).exists()
+
+
+def test_an_interrupted_swap_is_rolled_back_to_the_previous_env(tmp_path: Path):
+    root = tmp_path / "wenv"
+    root.mkdir()
+    _env(root, "old")
+    build = building_root(root)
+    _env(build, "new")
+    # the process died after parking the live env and before moving the build in
+    (root / PREVIOUS).mkdir()
+    for name in (".venv", "src"):
+        (root / name).rename(root / PREVIOUS / name)
+    assert recover(root) == [".venv", "src"]
+    assert (root / ".venv" / "bin" / "python").read_text() == "old"
+    assert not (root / BUILDING).exists() and not (root / PREVIOUS).exists()
