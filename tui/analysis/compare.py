@@ -18,7 +18,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.analysis.records import number, seconds, short_id, when
+from tui.analysis.record_format import number, seconds, short_id, when
 
 if TYPE_CHECKING:
     from collections.abc import Callable

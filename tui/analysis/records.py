@@ -25,6 +25,7 @@ from textual.message import Message
 from textual.widgets import ContentSwitcher, DataTable, Static
 from textual_plotext import PlotextPlot
 
+from tui.analysis.record_format import number, seconds, short_id, when
 from tui.messages import EngineCallDone, EngineEventMessage
 from tui.page import PaletteCommand
 from tui.widgets.dialogs import ConfirmScreen, PromptScreen
@@ -68,39 +69,7 @@ def _output_state(path: str, sha256: str | None) -> str:
     return "same" if sha256 is None or sha256_file(path) == sha256 else "changed"
 
 
-# --- formatting ------------------------------------------------------------------------------------
-def number(value: Any) -> str:
-    """Numbers as the table and comparison show them: whole numbers with separators, else 6 digits."""
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{value:,.0f}"
-        return f"{value:,.0f}" if abs(value) >= 100_000 else f"{value:.6g}"
-    return str(value)
-
-
-def seconds(value: Any) -> str:
-    """Durations to the hundredth of a second (whole seconds from 100 s on)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return "-"
-    return f"{value:.2f}" if value < 100 else f"{value:,.0f}"
-
-
-def short_id(run_id: str) -> str:
-    """``20261201T191655-3f2a9c`` -> ``3f2a9c``: the time is in its own column."""
-    return run_id.rpartition("-")[2] or run_id
-
-
-def when(started: str) -> str:
-    """``2026-12-01T19:16:55+00:00`` -> ``12-01 19:16:55`` (UTC, as recorded)."""
-    if len(started) >= 19 and started[10] == "T":
-        return f"{started[5:10]} {started[11:19]}"
-    return started or "-"
+# --- formatting: tui/analysis/record_format.py -------------------------------------------------------
 
 
 def key_metrics(runs: list[RunSummary], count: int = METRIC_COLUMNS) -> list[str]:
