@@ -108,3 +108,36 @@ def test_password_login_as_a_non_root_user_then_airgapped_install_and_run(instal
         settings.update_cluster(auth_method="ssh_key", ssh_key_path=str(pair.key), scheduler=before["scheduler"])
         settings.set_workers(before["workers"])
         settings.save()
+
+
+def test_cli_reads_the_password_from_stdin_and_installs_incrementally(installed_pair, airgap_host, test_user,
+                                                                     iso_hosts):
+    import sys
+
+    pair = installed_pair
+    engine = pair.engine()
+    trust(pair.workspace, [airgap_host])
+    settings = engine.settings(FLIGHT)
+    before = {"workers": dict(settings.cluster.workers), "scheduler": settings.cluster.scheduler}
+    repo = Path(__file__).resolve().parents[2]
+    try:
+        settings.update_cluster(auth_method="password", ssh_key_path="",
+                                scheduler=f"{iso_hosts.scheduler_host}:{free_port(iso_hosts.scheduler_host)}")
+        settings.set_workers({airgap_host.spec: 1})
+        settings.save()
+        argv = [sys.executable, "-m", "tui", "--home", str(pair.workspace.root), "install", FLIGHT, "--json"]
+        refused = subprocess.run(argv, capture_output=True, text=True, cwd=repo, timeout=900)
+        assert refused.returncode != 0 and "no SSH password was given" in refused.stdout + refused.stderr
+        done = subprocess.run(argv + ["--ask-password"], input=test_user.password + "\n", capture_output=True,
+                              text=True, cwd=repo, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert test_user.password not in done.stdout + done.stderr
+        rows = json.loads(done.stdout)["result"]["hosts"]
+        assert rows[0]["status"] == "ok" and rows[0]["files_sent"] == 0, rows
+        for place in (pair.workspace.root, airgap_host.dir):
+            assert grep_tree(place, test_user.password) == [], place
+    finally:
+        settings = engine.settings(FLIGHT)
+        settings.update_cluster(auth_method="ssh_key", ssh_key_path=str(pair.key), scheduler=before["scheduler"])
+        settings.set_workers(before["workers"])
+        settings.save()
