@@ -176,6 +176,13 @@ class AgilabApp(App[None]):
         return next(iter(pane.children), None)
 
     def action_show_tab(self, tab_id: str) -> None:
+        focused = self.focused
+        if focused is not None and self.screen is self.screen_stack[0]:
+            pane = self.screen_stack[0].query_one(f"#{tab_id}", TabPane)
+            if pane not in focused.ancestors:
+                # Focus left in the page being hidden would pull its tab back (and a page still mounting
+                # has nothing to take it yet).
+                self.set_focus(None)
         self.query_one("#tabs", TabbedContent).active = tab_id
         self.call_after_refresh(self._focus_tab, tab_id)
 
@@ -207,6 +214,8 @@ class AgilabApp(App[None]):
         self.notify(f"screenshot saved to {path}", title="F8", timeout=6)
 
     def _focus_tab(self, tab_id: str) -> None:
+        if self.query_one("#tabs", TabbedContent).active != tab_id:
+            return  # another page was chosen meanwhile: focusing this one would pull its tab back
         view = self.view(tab_id)
         focus_first = getattr(view, "focus_first", None)
         if callable(focus_first):

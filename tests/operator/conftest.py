@@ -51,6 +51,12 @@ async def _settle(pilot: Any) -> None:
     for _ in range(3):
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+    for _ in range(200):  # the other pages mount after the first frame: a loaded machine takes a while
+        if all(pilot.app.view(tab) is not None for tab in ("project", "workflow", "analysis")):
+            break
+        await pilot.pause(0.05)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
 
 
 @pytest.fixture

@@ -18,14 +18,16 @@ async def test_alt_digits_switch_pages_from_an_input_and_leave_it_unchanged(tui_
         tabs = app.query_one("#tabs", TabbedContent)
         scheduler = app.query_one("#set-scheduler", Input)
         scheduler.focus()
-        before = scheduler.value
+        await pilot.pause()
+        scheduler.value = "127.0.0.1:878"
+        scheduler.action_end()  # focus selects the whole text; type after it instead
         await pilot.press("4")
         await pilot.pause()
-        assert tabs.active == "orchestrate" and scheduler.value == before + "4"
+        assert tabs.active == "orchestrate" and scheduler.value == "127.0.0.1:8784"
         await pilot.press("alt+1")
         await pilot.pause()
         assert tabs.active == "project"
-        assert scheduler.value == before + "4"
+        assert scheduler.value == "127.0.0.1:8784"
         for key, tab in (("alt+3", "workflow"), ("alt+4", "analysis"), ("alt+2", "orchestrate")):
             await pilot.press(key)
             await pilot.pause()
@@ -61,6 +63,7 @@ async def test_ctrl_pageup_and_pagedown_step_through_the_pages(tui_home: Path, s
         await settle(pilot)
         tabs = app.query_one("#tabs", TabbedContent)
         app.query_one("#set-workers", Input).focus()
+        await pilot.pause()
         seen = []
         for _ in range(4):
             await pilot.press("ctrl+pagedown")
