@@ -22,6 +22,7 @@ from .atomic import atomic_write_text
 from .env_swap import building_root, discard, recover, swap_in
 from .errors import InstallError
 from .install_state import STAMP, InstallStatus, WorkerEnv, install_status, worker_env  # noqa: F401 (re-exported)
+from .lazy_bytecode import warm_imports, write_pth_statement
 from .modes import CYTHON_MODE, RAPIDS_MODE
 from .operation import OperationContext
 from .proc import INSTALLER_KEEP, ChildProcess, clean_child_env
@@ -105,11 +106,12 @@ async def install_local(ctx: OperationContext, workspace: Workspace, app: AppPro
         await _step(ctx, "install dependencies", [uv, "pip", "install", "--python", str(build.python),
                                                   *worker_dependencies(app)])
         await ctx.progress(3, steps, "linking worker sources")
-        # A relative .pth line resolves against site-packages, so the link survives the swap.
+        # A relative .pth line resolves against site-packages, so the link survives the swap. The second
+        # .pth lets this env write the bytecode of what its children import (engine/lazy_bytecode.py).
         await _step(ctx, "link sources", [str(build.python), "-c",
                                           "import os,sysconfig,sys; p=sysconfig.get_path('purelib'); "
-                                          "open(p+'/agilab_worker_src.pth','w').write(os.path.relpath(sys.argv[1], p)+'\\n'); print(p)",
-                                          str(build.src)])
+                                          "open(p+'/agilab_worker_src.pth','w').write(os.path.relpath(sys.argv[1], p)+'\\n'); print(p); "
+                                          + write_pth_statement(), str(build.src)])
         done = 4
         if modes_enabled & CYTHON_MODE:
             await ctx.progress(done, steps, "compiling cython extension")
@@ -121,6 +123,7 @@ async def install_local(ctx: OperationContext, workspace: Workspace, app: AppPro
         imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
         if modes_enabled & CYTHON_MODE:
             imports.append(f"{app.worker_package}_cy")
+        imports += warm_imports(modes_enabled)  # and writes their bytecode (engine/lazy_bytecode.py)
         check = "import importlib,sys\nfor m in sys.argv[1:]:\n    mod=importlib.import_module(m); print('preflight ok:', m, '->', getattr(mod,'__file__',''))"
         await _step(ctx, "import preflight", [str(build.python), "-c", check, *imports])
         if modes_enabled & RAPIDS_MODE:
@@ -141,15 +144,8 @@ async def install_local(ctx: OperationContext, workspace: Workspace, app: AppPro
              "cython": bool(modes_enabled & CYTHON_MODE), "installed_at": time.time(),
              "seconds": round(time.perf_counter() - started, 3)}
     atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
-    # Bytecode is compiled at install time, in place (compiled in .building it would name that folder
-    # in every traceback): runs must not recompile pandas & co. each time when the environment forbids
-    # writing .pyc files (PYTHONDONTWRITEBYTECODE), as CI and sandboxes often do.
-    await ctx.progress(steps - 1, steps, "compiling bytecode")
-    try:
-        await _step(ctx, "compile bytecode", [str(env.python), "-m", "compileall", "-q", "-j", "0",
-                                              str(env.venv / "lib"), str(env.src)])
-    except InstallError as exc:
-        await ctx.log(f"{exc}: the environment works, runs compile what they import", "engine")
+    # No compileall: the preflight (above) and the runs write the bytecode of what they import, once
+    # (engine/lazy_bytecode.py), instead of ~3,300 files compiled here that most no run imports.
     await ctx.progress(steps, steps, "installed")
     return {"ok": True, "python": str(env.python), "cython": stamp["cython"], "wenv": str(env.root), **manager}
 

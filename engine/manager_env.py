@@ -22,6 +22,7 @@ import tomlkit
 
 from .atomic import atomic_write_text
 from .errors import InstallError
+from .lazy_bytecode import write_pth_statement
 from .operation import OperationContext
 from .workspace import REPO_ROOT, AppProject, Workspace
 
@@ -138,14 +139,16 @@ async def install_manager_env(ctx: OperationContext, workspace: Workspace, app: 
         # installed. Otherwise the working env keeps its stamp whatever happens to this install.
         env.stamp.unlink(missing_ok=True)
         await _step(ctx, "install manager dependencies",
-                    [uv, "pip", "install", "--compile-bytecode", "--python", str(env.python), *deps])
+                    [uv, "pip", "install", "--python", str(env.python), *deps])
     else:
         await ctx.log("manager env: dependencies unchanged", "engine")
     stage_runtime(env)
+    # No bytecode compiled here: the preflight below and later manager calls write what they import
+    # (engine/lazy_bytecode.py: the second .pth).
     await _step(ctx, "link manager runtime",
                 [str(env.python), "-c", "import sysconfig,sys; p=sysconfig.get_path('purelib'); "
-                 "open(p+'/agilab_manager_src.pth','w').write(sys.argv[1]+'\\n')", str(env.src)])
-    await _step(ctx, "compile manager runtime", [str(env.python), "-m", "compileall", "-q", str(env.src)])
+                 "open(p+'/agilab_manager_src.pth','w').write(sys.argv[1]+'\\n'); " + write_pth_statement(),
+                 str(env.src)])
     stamp = {"ok": True, "app": app.name, "python": str(env.python), "dependencies": deps,
              "dependencies_digest": _digest(deps), "installed_at": time.time()}
     atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
