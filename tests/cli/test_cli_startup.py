@@ -81,3 +81,12 @@ def test_one_command_parser_registers_only_up_to_its_group(isolated_home: Path):
              "assert 'runs' in names(build_parser(['runs', 'list', 'x']))")
     loaded = _probe(probe, isolated_home)
     assert loaded["heavy"] == []
+
+
+def test_top_level_help_imports_nothing_heavy(isolated_home: Path):
+    """``agilab-tui --help`` lists every subcommand from the full CLI parser, still without the engine."""
+    setup = ("import contextlib, io\nfrom tui.__main__ import main\nbuf = io.StringIO()\n"
+             "with contextlib.redirect_stdout(buf): main(['--help'])\nassert 'runs' in buf.getvalue()")
+    loaded = _probe(setup, isolated_home)
+    assert loaded["heavy"] == []
+    assert "engine.facade" not in loaded["engine"]
