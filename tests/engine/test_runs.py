@@ -178,7 +178,9 @@ def test_dask_mode_without_shared_folder_ships_partitions_and_outputs(installed_
     settings.save()
     try:
         _, shared = run_op(installed_engine.run(FLIGHT, installed_engine.request_from_settings(FLIGHT, mode=0)))
-        events, shipped = run_op(installed_engine.run(FLIGHT, installed_engine.request_from_settings(FLIGHT, mode=4)))
+        # verbose 2 shows the runner's transfer reports in the live log (run.log keeps them at any level).
+        request = installed_engine.request_from_settings(FLIGHT, mode=4).with_execution(verbose=2)
+        events, shipped = run_op(installed_engine.run(FLIGHT, request))
     finally:
         settings = installed_engine.settings(FLIGHT)
         settings.update_cluster(data_transfer="auto")
@@ -196,7 +198,8 @@ def test_a_dask_worker_killed_mid_run_is_replaced_and_the_run_completes(installe
     params = {"rows_per_file": 2500, "iterations": 3000, "n_partitions": 6}
     base = installed_engine.request_from_settings(app, mode=4)
     request = RunRequest(params={**base.params, **params}, data_in="execution_pandas/killed_in",
-                         data_out="execution_pandas/killed_out", reset_target=True, mode=4, workers={"127.0.0.1": 2})
+                         data_out="execution_pandas/killed_out", reset_target=True, mode=4, workers={"127.0.0.1": 2},
+                         verbose=2)  # the "dask: " report that says the workers are up is a debug line
 
     async def scenario():
         op = installed_engine.run(app, request)

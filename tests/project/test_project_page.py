@@ -139,8 +139,9 @@ async def test_health_cards_and_editor_save(home: Path) -> None:
         await _show_project(pilot)
         health = app.query_one(HealthCards).plain
         assert "Worker env" in health and "agilab-tui install edit_me_project" in health
+        assert "Manager env" in health  # INSTALL builds both environments; neither exists yet
         assert str(home) not in health  # redacted in test mode
-        assert app.query_one(HealthCards).border_subtitle == "1 failing"
+        assert app.query_one(HealthCards).border_subtitle == "2 failing"
 
         await pilot.press("ctrl+t")
         editor = app.query_one(ProjectEditor)
