@@ -161,7 +161,10 @@ class MlflowServer:
 
     def argv(self, port: int) -> list[str]:
         artifacts = self.workspace.mlflow_dir / "artifacts"
-        return [sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
+        # The supervisor ends the server's group when this process dies, even by SIGKILL: the TUI starts
+        # the server from a worker thread, so a parent-death signal would fire as soon as that thread ended.
+        return [sys.executable, "-P", "-m", "workers.lifeline", "--supervise",
+                sys.executable, "-m", "mlflow", "server", "--host", "127.0.0.1", "--port", str(port),
                 "--backend-store-uri", self.workspace.mlflow_tracking_uri(),
                 "--default-artifact-root", artifacts.as_uri(), "--workers", "1"]
 

@@ -110,8 +110,30 @@ def exec_with_parent_death_signal(argv: list[str], sig: int = signal.SIGKILL) ->
     os.execvp(argv[0], argv)
 
 
+def supervise(argv: list[str], interval: float = 0.5) -> int:
+    """Run ``argv`` as a child and take the whole group down when our parent goes or SIGTERM comes.
+
+    For servers started from a thread that may end before them (the parent-death signal would fire
+    then): polling ``getppid`` does not care which thread forked us. Start this process as the leader
+    of a new session so that the group it kills is exactly itself and the command's processes.
+    """
+    import subprocess
+
+    parent = os.getppid()
+    signal.signal(signal.SIGTERM, lambda _sig, _frame: kill_own_group_and_exit(143))
+    child = subprocess.Popen(argv)
+    while child.poll() is None:
+        if os.getppid() != parent:
+            kill_own_group_and_exit()
+        time.sleep(interval)
+    return int(child.returncode)
+
+
 if __name__ == "__main__":
     # python -m workers.lifeline CMD [ARGS...]: run CMD so that it dies with whoever started us.
-    if len(sys.argv) < 2:
-        raise SystemExit("usage: python -m workers.lifeline CMD [ARGS...]")
+    # python -m workers.lifeline --supervise CMD [ARGS...]: the same, for a parent whose starting thread may end.
+    if len(sys.argv) < 2 or sys.argv[1:] == ["--supervise"]:
+        raise SystemExit("usage: python -m workers.lifeline [--supervise] CMD [ARGS...]")
+    if sys.argv[1] == "--supervise":
+        raise SystemExit(supervise(sys.argv[2:]))
     exec_with_parent_death_signal(sys.argv[1:])
