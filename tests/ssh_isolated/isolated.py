@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tests.ssh.fakehosts import FakeHost, FakeHosts, alive, free_port
 
-SCRIPT = Path(__file__).with_name("sshd_fixture.sh")
+SCRIPT = Path(__file__).resolve().parents[1] / "ssh" / "sshd_fixture.sh"  # one fixture script for both suites
 
 
 def isolation_missing_reason() -> str | None:
