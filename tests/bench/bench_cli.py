@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def main() -> None:
     if agilab is None:
         print("agilab --help (AGILab): not measured: AGILab's test venv is absent (tests/agilab/agilab_env.py)")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+    shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":
