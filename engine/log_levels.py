@@ -1,7 +1,8 @@
 """What each verbosity (``[cluster] verbose``, 0-3) lets through to the live run log.
 
-0 quiet: errors, warnings and the engine's one-line milestones; 1 info: plus the workers' own output;
-2 debug: plus the runner's implementation / Dask / transfer reports and Dask's INFO lines;
+0 quiet: errors, warnings and the engine's one-line milestones; 1 info: plus the workers' own output and the
+runner's ``dask:`` report of the connected workers (ORCHESTRATE's cluster workers table reads it);
+2 debug: plus the runner's implementation / transfer reports and Dask's INFO lines;
 3 trace: everything, Dask's DEBUG chatter included. ``run.log`` always keeps every line (the run record
 is evidence); only what is shown while running follows the setting.
 """
@@ -13,7 +14,8 @@ from collections.abc import Callable
 
 _DASK_LEVEL = re.compile(r"\b(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b")
 _PROBLEM = re.compile(r"(?i)\b(error|exception|traceback|warning|failed|lost)\b|^\s*✗")
-DEBUG_PREFIXES = ("implementation: ", "dask: ", "transfer: ")
+DEBUG_PREFIXES = ("implementation: ", "transfer: ")
+INFO_PREFIXES = ("dask: ",)
 
 
 def line_level(source: str, line: str) -> int:
@@ -26,7 +28,7 @@ def line_level(source: str, line: str) -> int:
     if match is not None:
         return 3 if match.group(1) == "DEBUG" else 2
     if source == "engine":
-        return 2 if line.startswith(DEBUG_PREFIXES) else 0
+        return 2 if line.startswith(DEBUG_PREFIXES) else 1 if line.startswith(INFO_PREFIXES) else 0
     return 1
 
 

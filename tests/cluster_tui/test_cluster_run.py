@@ -22,7 +22,8 @@ def worker_rows(table: ClusterWorkersTable) -> dict[str, tuple[str, ...]]:
 
 async def test_dask_run_shows_workers_and_log_follows_one_worker(isolated_home: Path):
     engine = Engine(Workspace(isolated_home))
-    configure(engine, FLIGHT, {"127.0.0.1": 2}, cluster_enabled=True)
+    # verbose 2: the scheduler's and workers' own (Dask INFO) lines reach the live log and its source filter.
+    configure(engine, FLIGHT, {"127.0.0.1": 2}, cluster_enabled=True, verbose=2)
     app = make_app(test_mode=True)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)

@@ -109,6 +109,7 @@ def test_line_levels() -> None:
     assert line_level("engine", "run flight in mode 0") == 0
     assert line_level("stdout", "[127.0.0.1-0] flight_001.csv: 600 rows") == 1
     assert line_level("engine", 'implementation: {"module": "x"}') == 2
+    assert line_level("engine", 'dask: {"workers": {"127.0.0.1-0": "tcp://127.0.0.1:1"}}') == 1  # the workers table
     assert line_level("scheduler", "2026-01-01 12:00:00,000 - distributed.scheduler - INFO - Receive client") == 2
     assert line_level("worker", "2026-01-01 12:00:00,000 - distributed.worker - DEBUG - heartbeat") == 3
     assert line_level("worker", "2026-01-01 12:00:00,000 - distributed.worker - WARNING - memory") == 0

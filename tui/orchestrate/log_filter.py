@@ -13,8 +13,8 @@ from tui.widgets.log_pane import DEFAULT_MAX_LINES
 
 ALL = ""
 """The filter value that shows every source."""
-GENERIC_SOURCES = frozenset({"engine", "stdout", "stderr"})
-"""Sources that are the operation itself rather than a scheduler, worker or host."""
+GENERIC_SOURCES = frozenset({"engine", "stdout", "stderr", "manager"})
+"""Sources that are the operation itself (the manager subprocess included) rather than a scheduler, worker or host."""
 
 
 class LogSourceFilter:
