@@ -67,7 +67,10 @@ def cmd_serve(options: argparse.Namespace) -> int:
         from ..facade import Engine
         from .stream import drive
 
-        return drive(Engine().serve(options.app, options.action), as_json=options.json,
+        extra = {k: v for k, v in (("mode", options.mode), ("poll_interval", options.poll_interval),
+                                   ("heartbeat_timeout", options.heartbeat_timeout),
+                                   ("health_output_path", options.health_output)) if v is not None}
+        return drive(Engine().serve(options.app, options.action, **extra), as_json=options.json,
                      summary=lambda r: print(f"AGILab serve {r['action']}: {r['agilab_result']}"))
     config, sla, output = _context(options)
     code = 0
@@ -131,4 +134,6 @@ def register(subparsers: Any) -> None:
                         help="seconds without heartbeat before a loop is restarted (default 10)")
     parser.add_argument("--poll-interval", type=float, default=None, metavar="SEC",
                         help="loop tick and supervisor check period (default 1)")
+    parser.add_argument("--mode", type=int, default=None, metavar="N",
+                        help="AGILab apps: execution mode (the Dask bit is added); default from the app settings")
     parser.set_defaults(handler=cmd_serve)

@@ -58,16 +58,18 @@ class AgilabBackend:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"AGI_{method}_{app.target}.py"
 
-    async def _execute(self, ctx: OperationContext, app: AppProject, method: str, code: str, mode: int | None):
+    async def _execute(self, ctx: OperationContext, app: AppProject, method: str, code: str, mode: int | None,
+                       keep_running: bool = False):
         install, _ = health.blocking(self.workspace, mode=mode)
         path = self._snippet_path(app, method)
         await ctx.log(f"AGILab {method}: {install.python} {path}", "engine")
         lock = getattr(self.engine, "_lock", None)
         if lock is not None:  # one AGILab operation per app at a time, as for native apps
             async with lock(app):
-                outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
+                outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home(),
+                                            keep_running=keep_running)
         else:
-            outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
+            outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home(), keep_running=keep_running)
         if outcome.leftovers:
             await ctx.log(f"stopped {len(outcome.leftovers)} process(es) AGILab left running: "
                           f"{', '.join(map(str, outcome.leftovers))}", "engine")
@@ -207,22 +209,25 @@ class AgilabBackend:
         if action not in {"start", "stop", "status", "health"}:
             raise AgilabError(f"serve action must be start, stop, status or health, not {action!r}")
         request = self.request(app)
-        mode = request.mode if isinstance(request.mode, int) else 0
-        if not mode & DASK_MODE:
-            request = request.with_execution(mode=mode | DASK_MODE)
+        mode = options.pop("mode", None)
+        if mode is None:
+            mode = request.mode if isinstance(request.mode, int) else 0
+        mode = validate_mode(mode) | DASK_MODE  # AGI.serve's worker loops live on a Dask cluster
+        request = request.with_execution(mode=mode)
+        serve_options = {k: v for k, v in options.items() if v is not None}
 
         async def body(ctx: OperationContext) -> dict[str, Any]:
             from ...records import app_record, recording
 
             kind = {"start": "service-start", "stop": "service-stop"}.get(action)
             apps_path, project = self._where(app)
-            code = snippet.serve_snippet(apps_path, project, request, action)
+            code = snippet.serve_snippet(apps_path, project, request, action, serve_options)
             if kind is None:
                 _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE)
                 return {"backend": self.name, "action": action, "agilab_result": outcome.result}
             record = app_record(self.workspace, app, kind=kind, settings=self.engine.settings(app))
             async with recording(record, ctx):
-                _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE)
+                _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE, keep_running=action == "start")
             return {"backend": self.name, "action": action, "agilab_result": outcome.result,
                     "run_id": record.run_id}
 

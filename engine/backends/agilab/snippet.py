@@ -115,16 +115,20 @@ def run_snippet(apps_path: Path, project: str, request: RunRequest) -> str:
     )
 
 
-def serve_snippet(apps_path: Path, project: str, request: RunRequest, action: str) -> str:
+def serve_snippet(apps_path: Path, project: str, request: RunRequest, action: str,
+                  serve_options: dict[str, Any] | None = None) -> str:
+    """``AGI.serve``; ``serve_options`` are its own keywords (poll_interval, heartbeat_timeout, ...)."""
+    options = {k: str(v) if isinstance(v, Path) else v for k, v in (serve_options or {}).items()}
     return (
         _header(apps_path, project, "serve", request.verbose)
         + f"SCHEDULER = {_scheduler(request.scheduler)!r}\n"
         + f"WORKERS = {_literal(request.workers)}\n"
-        + f"RUN_MODE = {request.mode!r}\n"
+        + f"RUN_MODE = {request.mode!r}  # {mode_label(request.mode)}\n"
         + f"ACTION = {action!r}\n"
+        + f"SERVE_OPTIONS = {_literal(options)}\n"
         + f"RUN_ARGS = {_literal(request.to_app_kwargs())}\n"
         + _footer("AGI.serve(app_env, scheduler=SCHEDULER, workers=WORKERS, verbose=VERBOSE, mode=RUN_MODE, "
-                  "action=ACTION, **RUN_ARGS)")
+                  "action=ACTION, **SERVE_OPTIONS, **RUN_ARGS)")
     )
 
 
