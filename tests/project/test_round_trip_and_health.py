@@ -51,7 +51,8 @@ def test_health_names_the_fix(workspace: Workspace) -> None:
     asyncio.run(install_manager_env_op(workspace, app).wait())  # the manager is checked in its own env
     (app.manager_dir / "sick.py").write_text("import does_not_exist_anywhere\n", "utf-8")
     settings = workspace.settings_file(app)
-    settings.write_text("[cluster]\ncluster_enabled = true\nscheduler = '127.0.0.1:8786'\n", "utf-8")
+    settings.write_text("[cluster]\ncluster_enabled = true\nscheduler = '127.0.0.1:8786'\ndata_transfer = 'shared'\n",
+                        "utf-8")
     cards = _cards(workspace, app.name)
     manager = cards["manager"]
     assert manager.status == "fail" and "does_not_exist_anywhere" in manager.detail  # type: ignore[attr-defined]
