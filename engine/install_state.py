@@ -18,8 +18,8 @@ STAMP = "install.json"
 
 
 @dataclass(frozen=True)
-class WorkerEnv:
-    """Paths of one app's worker environment."""
+class UvEnv:
+    """Paths of one uv environment folder (the worker's or the manager's): venv, staged sources, stamp."""
 
     root: Path
 
@@ -39,15 +39,20 @@ class WorkerEnv:
     def stamp(self) -> Path:
         return self.root / STAMP
 
-    @property
-    def plan_file(self) -> Path:
-        return self.root / "distribution_tree.json"
-
     def read_stamp(self) -> dict[str, Any] | None:
         try:
             return json.loads(self.stamp.read_text("utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             return None
+
+
+@dataclass(frozen=True)
+class WorkerEnv(UvEnv):
+    """Paths of one app's worker environment."""
+
+    @property
+    def plan_file(self) -> Path:
+        return self.root / "distribution_tree.json"
 
 
 @dataclass(frozen=True)

@@ -15,48 +15,23 @@ import sys
 import time
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import tomlkit
 
 from .atomic import atomic_write_text
 from .errors import InstallError
+from .install_state import UvEnv
 from .lazy_bytecode import write_pth_statement
 from .operation import OperationContext
 from .workspace import REPO_ROOT, AppProject, Workspace
 
-STAMP = "install.json"
 _COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "*.so", "build", ".venv")
 
 
 @dataclass(frozen=True)
-class ManagerEnv:
-    """Paths of one app's manager environment."""
-
-    root: Path
-
-    @property
-    def venv(self) -> Path:
-        return self.root / ".venv"
-
-    @property
-    def python(self) -> Path:
-        return self.venv / "bin" / "python"
-
-    @property
-    def src(self) -> Path:
-        return self.root / "src"
-
-    @property
-    def stamp(self) -> Path:
-        return self.root / STAMP
-
-    def read_stamp(self) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.stamp.read_text("utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return None
+class ManagerEnv(UvEnv):
+    """Paths of one app's manager environment (laid out like the worker env)."""
 
     @property
     def ready(self) -> bool:

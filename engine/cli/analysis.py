@@ -53,7 +53,7 @@ def cmd_stats(options: argparse.Namespace) -> int:
 
     def lines() -> list[str]:
         out = [f"{path} ({len(frame):,} rows{', filter ' + options.filter if options.filter else ''})"]
-        for column, values in stats.items():
+        for values in stats.values():  # each block starts with its "column" row
             out.append("")
             out.extend(f"  {key:<12} {value}" for key, value in values.items())
         return out
