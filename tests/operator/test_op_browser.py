@@ -9,6 +9,7 @@ install and run the demo from the keyboard, and see the run log fill.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -47,6 +48,8 @@ CAPTURE = """
 })();
 """
 
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -117,11 +120,19 @@ def test_the_app_runs_the_demo_in_headless_chromium(web_server: int, tmp_path: P
             page.keyboard.press("1")
             wait_for("Environment health", timeout=60)
             before = len(screen())
-            page.keyboard.press("Alt+2")
+            # A plain digit: alt+digit reaches xterm.js as ESC then the digit, whose timing made this flaky
+            # (alt+1…4 are driven through a real terminal by the tmux test).
+            page.keyboard.press("2")
+
+            def orchestrate_repainted() -> bool:
+                # The repaint skips cells that did not change, so words arrive between cursor moves.
+                text = ANSI.sub(" ", screen()[before:])
+                return "System" in text and "settings" in text
+
             deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and "System settings" not in screen()[before:]:
+            while time.monotonic() < deadline and not orchestrate_repainted():
                 page.wait_for_timeout(250)
-            assert "System settings" in screen()[before:], "alt+2 did not bring ORCHESTRATE back"
+            assert orchestrate_repainted(), "2 did not bring ORCHESTRATE back"
             page.keyboard.press("Control+b")
             wait_for("worker environment installed", timeout=300)
             mark = len(screen())
