@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import uuid
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -21,6 +22,7 @@ from ..atomic import atomic_write_text, content_digest, file_lock
 from ..errors import AgilabError, FileChangedError, SettingsError
 from ..settings_read import parse_toml_text
 from .lab_checks import check_lab
+from .toml_text import is_simple, render_stage
 from .toml_values import inline_item, int_array, new_table, plain, table_item
 
 SCHEMA = "agilab.lab_stages.v1"
@@ -63,8 +65,20 @@ class LabStagesFile:
 
     def __init__(self, path: Path, document: TOMLDocument, digest: str | None):
         self.path = path
-        self.document = document
+        self._document: TOMLDocument | None = document
+        self._saved_text = ""
         self._digest = digest
+
+    @property
+    def document(self) -> TOMLDocument:
+        """The tomlkit document; after a bulk append it is parsed again only when someone needs it."""
+        if self._document is None:
+            self._document = self.parse_text(self.path, self._saved_text)
+        return self._document
+
+    @document.setter
+    def document(self, document: TOMLDocument) -> None:
+        self._document = document
 
     # --- load / save --------------------------------------------------------------------------
     @classmethod
@@ -145,6 +159,9 @@ class LabStagesFile:
         except tomllib.TOMLDecodeError as exc:
             raise AgilabError(f"{self.path}: refusing to save, the edited stages would not be valid TOML "
                               f"({exc})") from exc
+        self._write_checked(text)
+
+    def _write_checked(self, text: str) -> None:
         with file_lock(self.path):
             if content_digest(self.path) != self._digest:
                 raise FileChangedError(self.path)
@@ -238,6 +255,61 @@ class LabStagesFile:
             # Added stages join the saved run order, as add_stage does one at a time.
             meta[key] = int_array(kept + list(range(first, len(items))))
         return len(items)
+
+    def append_and_save(self, module: str, stages: Iterable[Mapping[str, Any]], *, replace: bool = False) -> int:
+        """:meth:`add_stages` then :meth:`save`, writing the new ``[[module]]`` tables as text.
+
+        A notebook import appends thousands of stages; rendering them with tomlkit cost about 1 ms
+        each, so they are rendered by :mod:`.toml_text` and spliced in where tomlkit puts a
+        placeholder table.  The spliced text is re-read and compared with the stages before anything
+        is written; inline (``module = [...]``) modules, stages with sub-tables, or any mismatch take
+        the tomlkit path.
+        """
+        stages = [dict(stage) for stage in stages]
+        spliced = self._text_with_appended(module, stages, replace)
+        if spliced is None:
+            count = self.add_stages(module, stages, replace=replace)
+            self.save()
+            return count
+        text, count = spliced
+        self._write_checked(text)
+        self._document, self._saved_text = None, text
+        return count
+
+    def _text_with_appended(self, module: str, stages: list[dict[str, Any]],
+                            replace: bool) -> tuple[str, int] | None:
+        existing = self.document.get(module)
+        if module == META_KEY or not module or isinstance(existing, Array) or not all(
+                is_simple(value) for stage in stages for value in stage.values()):
+            return None
+        original = self.document.as_string()
+        first = 0 if replace or not isinstance(existing, AoT) else len(existing)
+        marker = f"agilab_tui_append_{uuid.uuid4().hex}"
+        self.add_stages(module, [{marker: marker}], replace=replace)
+        meta = self.document.get(META_KEY)
+        sequence_key = f"{module}__sequence"
+        if meta is not None and sequence_key in meta:
+            kept = [i for i in plain(meta[sequence_key]) if i != first]
+            meta[sequence_key] = int_array(kept + list(range(first, first + len(stages))))
+        rendered = self.document.as_string()
+        marker_line = f'{marker} = "{marker}"\n'
+        at = rendered.index(marker_line)
+        header_start = rendered.rfind("\n", 0, at - 1) + 1
+        block = "".join(render_stage(rendered[header_start:at - 1], stage) for stage in stages)
+        end = at + len(marker_line)
+        if rendered.startswith("\n", end):
+            end += 1  # the blank line add_stages leaves after a table; each rendered stage has its own
+        text = rendered[:header_start] + block + rendered[end:]
+        expected = [{key: list(value) if isinstance(value, tuple) else value
+                     for key, value in stage.items() if value is not None} for stage in stages]
+        try:
+            written = tomllib.loads(text).get(module, [])
+        except tomllib.TOMLDecodeError:
+            written = None
+        if written is None or len(written) != first + len(stages) or written[first:] != expected:
+            self._document = self.parse_text(self.path, original)  # undo the placeholder; tomlkit path
+            return None
+        return text, len(written)
 
     def _add_module(self, module: str) -> None:
         meta = self.document.pop(META_KEY) if META_KEY in self.document else None

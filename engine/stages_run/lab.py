@@ -101,9 +101,7 @@ def append_stages(lab: Lab, new_stages: Sequence[Mapping[str, Any]], *, replace:
     if lab.source_file != lab.stages_file:
         atomic_write_text(lab.stages_file, lab.source_file.read_text("utf-8"))
     stages_file = _load(lab.stages_file)
-    count = stages_file.add_stages(lab.module, new_stages, replace=replace)
-    stages_file.save()
-    return count
+    return stages_file.append_and_save(lab.module, new_stages, replace=replace)
 
 
 def stage_code(stage: Mapping[str, Any]) -> str:
