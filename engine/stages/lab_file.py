@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 import tomllib
+import uuid
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
