@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import remote_env_swap
 from .errors import InstallError
 from .index_access import IndexAccess, index_settings, redact, resolve_index_access
 from .install import worker_dependencies, worker_env
+from .lazy_bytecode import warm_imports, write_pth_statement
 from .modes import CYTHON_MODE
 from .operation import OperationContext
 from .remote_host_prep import (
@@ -148,7 +150,12 @@ async def _expand_home(host: Any, path: str) -> str:
 
 
 async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall) -> None:
-    """Disk, Python, uv, sources, index access, venv, packages, bytecode, Cython, preflight: each line tagged by host."""
+    """Disk, Python, uv, sources, index access, venv, packages, bytecode, Cython, preflight, swap: each line tagged by host.
+
+    Everything from the sources on is built in ``<wenv>/.building`` and swapped in only after the import
+    preflight passed there (:mod:`engine.remote_env_swap`): a reinstall that fails on the host, or whose
+    connection is lost, leaves the previous env in place and usable.
+    """
     started = time.perf_counter()
     label = host.label
     app, cluster = plan.app, plan.cluster
@@ -179,6 +186,10 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
     wenv = remote_wenv(root, app)
     record.wenv = wenv
     python = f"{wenv}/.venv/bin/python"
+    record.step = "recover"
+    restored = await remote_env_swap.recover(host, wenv)
+    if restored:
+        await log(f"restored the previous {', '.join(restored)} of {wenv} (an earlier swap was interrupted)")
     record.step = "disk"
     fresh = (await host.run(f"test -x {q(python)}", timeout=30)).exit_status != 0
     await check_disk(host, root, plan.need_mb if fresh else 64)
@@ -190,9 +201,35 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
     record.step = "uv"
     try:
         uv = await ensure_uv(host, root, log)
+        record.step = "build folder"
+        await remote_env_swap.prepare(host, wenv)
+    except InstallError as exc:
+        raise InstallError(f"{exc}{await disk_note(host, root)}") from exc
+    swapped = False
+    try:
+        await _build_aside(ctx, host, plan, record, base, uv, root, wenv, step, log)
+        record.step = "swap in"
+        await remote_env_swap.swap_in(host, wenv)
+        swapped = True
+        record.steps_done.append("swap in")
+    finally:
+        if not swapped:
+            await remote_env_swap.discard(host, wenv)
+    record.status = "ok"
+    record.step = "installed"
+    record.seconds = round(time.perf_counter() - started, 3)
+
+
+async def _build_aside(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall, base: Any, uv: str,
+                       root: str, wenv: str, step: Any, log: Any) -> None:
+    """Sources, index access, venv, packages, bytecode, Cython and preflight, all inside the build folder."""
+    app = plan.app
+    build = remote_env_swap.build_dir(wenv)
+    python = f"{build}/.venv/bin/python"
+    try:
         record.step = "ship sources"
         for source, name in ((REPO_ROOT / "workers", "workers"), (app.worker_dir, app.worker_package)):
-            sent = await sync_tree(host, source, f"{wenv}/src/{name}")
+            sent = await sync_tree(host, source, f"{build}/src/{name}")
             record.files_sent += sent
             await log(f"{name}: {sent} changed file(s) sent")
         record.step = "index access"
@@ -200,9 +237,12 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
     except InstallError as exc:
         raise InstallError(f"{exc}{await disk_note(host, root)}") from exc
     prefix = f". {q(env_file)} && UV_PYTHON_DOWNLOADS=never"
-    await step("create venv", f"test -x {q(python)} || {{ {prefix} {q(uv)} venv --python {q(base.path)} {q(wenv)}/.venv; }}")
+    # Relocatable, and the source link below is relative: the venv is renamed into place after the preflight.
+    await step("create venv", f"{prefix} {q(uv)} venv --relocatable --python {q(base.path)} {q(build)}/.venv")
     deps = worker_dependencies(app)
-    install = f"{prefix} {q(uv)} pip install --compile-bytecode --python {q(python)}"
+    # No --compile-bytecode: every reinstall gets a fresh venv, and compiling all of it cost ~5 s a host. As
+    # for the local env (engine/lazy_bytecode.py), the preflight writes the bytecode of what runs import.
+    install = f"{prefix} {q(uv)} pip install --python {q(python)}"
     record.step = "install dependencies"
     cached = await host.run(f"{install} --offline --quiet {' '.join(q(d) for d in deps)}", timeout=STEP_TIMEOUT)
     if cached.exit_status == 0:
@@ -211,22 +251,24 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
         record.steps_done.append("install dependencies")
     else:
         await install_packages(ctx, host, plan, record, base, uv, install, deps, env_file, root, step, log)
-    await step("compile sources", f"{q(python)} -m compileall -q {q(wenv)}/src")
-    link = ("import sysconfig,sys; p=sysconfig.get_path('purelib'); "
-            "open(p+'/agilab_worker_src.pth','w').write(sys.argv[1]+chr(10))")
-    await step("link sources", f"{q(python)} -c {q(link)} {q(wenv)}/src")
+    reused = await host.run(remote_env_swap.reuse_bytecode_script(wenv, base.tag), timeout=300)
+    if reused.stdout.strip():
+        await log(reused.stdout.strip().splitlines()[-1])
+    await step("compile sources", f"{q(python)} -m compileall -q {q(build)}/src")
+    link = ("import os,sysconfig,sys; p=sysconfig.get_path('purelib'); "
+            "open(p+'/agilab_worker_src.pth','w').write(os.path.relpath(sys.argv[1], p)+chr(10)); "
+            + write_pth_statement())
+    await step("link sources", f"{q(python)} -c {q(link)} {q(build)}/src")
     imports = ["workers.runner", f"{app.worker_package}.{app.worker_package}"]
     if plan.modes_enabled & CYTHON_MODE:
         record.step = "cython build"
         await check_build_tools(host, python)
-        await step("cython build", f"cd {q(wenv)} && {q(python)} -m workers.cython_build --package-dir "
-                                   f"{q(wenv)}/src/{app.worker_package} --module {app.worker_package} --out {q(wenv)}/src")
+        await step("cython build", f"cd {q(build)} && {q(python)} -m workers.cython_build --package-dir "
+                                   f"{q(build)}/src/{app.worker_package} --module {app.worker_package} --out {q(build)}/src")
         imports.append(f"{app.worker_package}_cy")
+    imports += warm_imports(plan.modes_enabled)  # and writes their bytecode (engine/lazy_bytecode.py)
     check = "import importlib,sys\nfor m in sys.argv[1:]: importlib.import_module(m); print('preflight ok:', m)"
-    await step("import preflight", f"cd {q(wenv)} && {q(python)} -c {q(check)} " + " ".join(imports))
-    record.status = "ok"
-    record.step = "installed"
-    record.seconds = round(time.perf_counter() - started, 3)
+    await step("import preflight", f"cd {q(build)} && {q(python)} -c {q(check)} " + " ".join(imports))
 
 
 async def install_packages(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall, base: Any,

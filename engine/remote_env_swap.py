@@ -1,0 +1,106 @@
+"""A worker host's env is built aside and swapped in, as the local one is (:mod:`engine.env_swap`).
+
+Same layout on the host: the build goes to ``<wenv>/.building`` (same filesystem, so the swap is a
+rename), its venv is relocatable and its source link relative, so nothing in it names the build
+folder. The swap parks the live ``.venv`` and ``src`` in ``.previous``, moves the build's in and
+deletes the parked ones; a failed move puts the previous ones back. Each step is one shell command
+on the host, so a connection lost half-way leaves either state, and :func:`recover_script` (run at
+the start of every install) finishes or undoes an interrupted swap.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from .env_swap import BUILDING, PREVIOUS, SWAPPED
+from .errors import InstallError
+
+q = shlex.quote
+_NAMES = " ".join(SWAPPED)
+
+# Put the previous .venv/src back when the live set is incomplete (a swap cut short); a complete live
+# set means the swap got through and only the parked copies are left to delete.
+_RESTORE = (f"restore() {{ rc=0; for n in {_NAMES}; do if [ -e {PREVIOUS}/$n ] || [ -L {PREVIOUS}/$n ]; then "
+            f"{{ rm -rf \"$n\" && mv -T {PREVIOUS}/$n \"$n\" && echo \"restored $n\"; }} || rc=1; fi; done; "
+            "return $rc; }")
+
+
+def recover_script(wenv: str) -> str:
+    """Finish or undo an interrupted swap, drop a stale build; prints ``restored <name>`` per name put back."""
+    return (f"cd {q(wenv)} 2>/dev/null || exit 0; {_RESTORE}; "
+            f"if [ -d {PREVIOUS} ]; then whole=1; for n in {_NAMES}; do [ -e \"$n\" ] || whole=0; done; "
+            f"[ $whole = 1 ] || restore || exit 1; rm -rf {PREVIOUS} || exit 1; fi; rm -rf {BUILDING}")
+
+
+def prepare_script(wenv: str) -> str:
+    """A fresh build folder holding a copy of the live sources (mtimes kept: only changed files are sent,
+    and the Cython extension with its digest comes along, so an unchanged one is not rebuilt)."""
+    return (f"mkdir -p {q(wenv)} && cd {q(wenv)} && mkdir {BUILDING} && "
+            f"if [ -d src ]; then cp -a src {BUILDING}/src; else mkdir {BUILDING}/src; fi")
+
+
+def swap_script(wenv: str) -> str:
+    """Park the live env, move the build in, delete the parked one; any failed move restores the previous."""
+    return (f"cd {q(wenv)} || exit 1; {_RESTORE}; "
+            f"[ -d {BUILDING}/.venv ] && [ -d {BUILDING}/src ] || {{ echo 'the build is incomplete'; exit 1; }}; "
+            f"rm -rf {PREVIOUS} && mkdir {PREVIOUS} || exit 1; "
+            f"for n in {_NAMES}; do if [ -e \"$n\" ] || [ -L \"$n\" ]; then mv -T \"$n\" {PREVIOUS}/$n "
+            f"|| {{ restore; exit 1; }}; fi; done; "
+            f"for n in {_NAMES}; do mv -T {BUILDING}/$n \"$n\" || {{ restore; exit 1; }}; done; "
+            f"rm -rf {PREVIOUS} {BUILDING}")
+
+
+def reuse_bytecode_script(wenv: str, python_tag: str) -> str:
+    """Copy the live venv's ``__pycache__`` folders into the build when both hold the same distributions.
+
+    The fresh venv's files are links into the host's uv cache, the very files the live venv has when no
+    version changed, so the bytecode the live env's imports wrote stays valid; the preflight then reads
+    it instead of compiling pandas & co. again (~3 s a host). Python checks every ``.pyc`` against its
+    source anyway; best effort, a failed copy only costs that compile.
+    """
+    sp = f"lib/python{python_tag}/site-packages"
+    live, new = q(f"{wenv.rstrip('/')}/.venv/{sp}"), q(f"{build_dir(wenv)}/.venv/{sp}")
+    listing = "ls -d *.dist-info 2>/dev/null | sort"
+    return (f"[ -d {live} ] && [ -d {new} ] || exit 0; "
+            f"[ \"$(cd {live} && {listing})\" = \"$(cd {new} && {listing})\" ] || {{ echo 'bytecode: versions differ, "
+            "not reused'; exit 0; }; "
+            f"cd {live} && find . -type d -name __pycache__ -prune -print0 | tar --null -T - -cf - | tar -xf - -C {new} "
+            "&& echo 'bytecode: reused from the live env' || echo 'bytecode: not reused'")
+
+
+def build_dir(wenv: str) -> str:
+    return f"{wenv.rstrip('/')}/{BUILDING}"
+
+
+async def recover(host: Any, wenv: str) -> list[str]:
+    """Run :func:`recover_script` on the host; the names it put back (empty when nothing was interrupted)."""
+    result = await host.run(recover_script(wenv), timeout=300)
+    if result.exit_status != 0:
+        raise InstallError(f"{host.label}: could not recover the interrupted env swap in {wenv}: "
+                           f"{(result.stderr or result.stdout).strip()[-300:]}")
+    return [line.split(" ", 1)[1] for line in result.stdout.splitlines() if line.startswith("restored ")]
+
+
+async def prepare(host: Any, wenv: str) -> str:
+    """Recover, then create the build folder; returns its path."""
+    result = await host.run(prepare_script(wenv), timeout=300)
+    if result.exit_status != 0:
+        raise InstallError(f"{host.label}: could not prepare the build folder {build_dir(wenv)}: "
+                           f"{(result.stderr or result.stdout).strip()[-300:]}")
+    return build_dir(wenv)
+
+
+async def swap_in(host: Any, wenv: str) -> None:
+    result = await host.run(swap_script(wenv), timeout=300)
+    if result.exit_status != 0:
+        raise InstallError(f"{host.label}: swapping the new env into {wenv} failed (the previous one is kept): "
+                           f"{(result.stderr or result.stdout).strip()[-300:]}")
+
+
+async def discard(host: Any, wenv: str) -> None:
+    """Drop a build that failed; best effort (a lost connection leaves it to the next install's recovery)."""
+    try:
+        await host.run(f"rm -rf {q(build_dir(wenv))}", timeout=120)
+    except Exception:  # noqa: BLE001 (cleanup must not hide the build's own error)
+        pass

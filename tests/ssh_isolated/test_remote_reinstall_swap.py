@@ -1,0 +1,168 @@
+"""A remote reinstall builds the host's worker env aside and swaps it in only once it passed the preflight.
+
+One isolated host (bare Debian, its own filesystem, real sshd) and a workspace clone of the template
+app, installed once. A reinstall that fails on the host (a dependency the host cannot resolve, while
+this machine skips it by marker) must leave the previous env in place and importable, with the
+host marked failed in ``install.json``; a successful reinstall replaces the env (a file left in the
+old ``.venv`` is gone) and leaves no build or parked folder behind. Both are checked on the host
+with plain ``ssh``, not through the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import platform
+import shlex
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from engine.env_swap import BUILDING, PREVIOUS
+from engine.events import OperationFailed, OperationFinished
+from engine.facade import Engine
+from engine.install import worker_env
+from engine.projects.lifecycle import create_from_template
+from engine.workspace import AppProject, Workspace
+from tests.ssh.fakehosts import free_port
+
+from .conftest import drain, trust
+from .isolated import IsoHost, run_on
+
+pytestmark = [pytest.mark.ssh, pytest.mark.slow]
+
+OLD_ENV_FILE = "left-in-the-old-env"
+
+
+@dataclass
+class SwapSetup:
+    workspace: Workspace
+    app: AppProject
+    host: IsoHost
+    key: Path
+    wenv: str
+    first_seconds: float
+
+    def engine(self) -> Engine:
+        return Engine(self.workspace)
+
+    @property
+    def module(self) -> Path:
+        return self.app.worker_dir / f"{self.app.worker_package}.py"
+
+    @property
+    def manifest(self) -> Path:
+        return self.app.worker_dir / "pyproject.toml"
+
+    def set_mark(self, mark: int) -> None:
+        """A new worker source: the module says which install it came from."""
+        lines = [ln for ln in self.module.read_text("utf-8").splitlines() if not ln.startswith("REINSTALL_MARK")]
+        self.module.write_text("\n".join(lines) + f"\nREINSTALL_MARK = {mark}\n", "utf-8")
+
+    def live_mark(self) -> str:
+        """What the host's live env imports: the worker runtime and the app module, and its mark."""
+        script = (f"import workers.runner, {self.app.worker_package}.{self.app.worker_package} as m; "
+                  "print('mark', getattr(m, 'REINSTALL_MARK', 0))")
+        out = run_on(self.host, self.key, f"cd / && {self.wenv}/.venv/bin/python -c {shlex.quote(script)}")
+        assert out.returncode == 0, f"the live env on the host does not import: {out.stderr[-2000:]}"
+        return out.stdout.split()[-1]
+
+    def listing(self) -> set[str]:
+        return set(run_on(self.host, self.key, f"ls -A {self.wenv}").stdout.split())
+
+    def old_env_file_there(self) -> bool:
+        return run_on(self.host, self.key, f"test -e {self.wenv}/.venv/{OLD_ENV_FILE}").returncode == 0
+
+    def install(self):
+        started = time.perf_counter()
+        events, last = asyncio.run(drain(self.engine().install(self.app.name)))
+        return last, time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
+def swap_setup(tmp_path_factory: pytest.TempPathFactory, iso_hosts, iso_key) -> SwapSetup:
+    workspace = Workspace(tmp_path_factory.mktemp("swapws"))
+    app = workspace.app(create_from_template(workspace, "swapapp").app)
+    host = iso_hosts.start("swap1")
+    trust(workspace, [host])
+    engine = Engine(workspace)
+    settings = engine.settings(app.name)
+    settings.update_cluster(cluster_enabled=True, pool=False, cython=False, ssh_key_path=str(iso_key), verbose=1,
+                            scheduler=f"127.0.0.1:{free_port('127.0.0.1')}")
+    settings.set_workers({host.spec: 1})
+    settings.save()
+    setup = SwapSetup(workspace, app, host, iso_key, "", 0.0)
+    setup.set_mark(1)
+    last, seconds = setup.install()
+    assert isinstance(last, OperationFinished), getattr(last, "error", last)
+    row = last.result["hosts"][0]
+    assert row["status"] == "ok", row
+    setup.wenv, setup.first_seconds = row["wenv"], seconds
+    assert setup.live_mark() == "1"
+    print(f"\nfirst install of {app.name} on one isolated host: {seconds:.1f} s (host {row['seconds']} s)")
+    try:
+        yield setup
+    finally:
+        iso_hosts.stop(host)
+
+
+def test_successful_reinstall_replaces_the_env_and_leaves_nothing_aside(swap_setup):
+    setup = swap_setup
+    assert run_on(setup.host, setup.key, f"touch {setup.wenv}/.venv/{OLD_ENV_FILE}").returncode == 0
+    setup.set_mark(2)
+    last, seconds = setup.install()
+    assert isinstance(last, OperationFinished), getattr(last, "error", last)
+    row = last.result["hosts"][0]
+    print(f"\nremote reinstall (one changed file, packages from the host's cache): {seconds:.1f} s "
+          f"(host {row['seconds']} s; first install {setup.first_seconds:.1f} s)")
+    assert row["status"] == "ok" and row["packages_from"] == "cache", row
+    assert row["files_sent"] == 1, row  # only the changed module travelled
+    assert setup.live_mark() == "2"
+    assert not setup.old_env_file_there(), "the old .venv is still the live one: the env was rebuilt in place"
+    left = setup.listing()
+    assert BUILDING not in left and PREVIOUS not in left, left
+    assert {".venv", "src"} <= left, left
+    stamp = worker_env(setup.workspace, setup.app).read_stamp()
+    assert stamp["ok"] is True and stamp["hosts"][0]["status"] == "ok", stamp
+
+
+def test_reinstall_failing_on_the_host_keeps_the_previous_env(swap_setup):
+    setup = swap_setup
+    before = setup.live_mark()
+    assert run_on(setup.host, setup.key, f"touch {setup.wenv}/.venv/{OLD_ENV_FILE}").returncode == 0
+    original = setup.manifest.read_text("utf-8")
+    here = platform.python_version()
+    # Skipped by its marker here (so the local install passes), required on the host, where uv cannot find it.
+    missing = f'agilab-tui-no-such-dist-swaptest; python_full_version != "{here}"'
+    host_python = run_on(setup.host, setup.key, "/usr/bin/python3 -c 'import platform; print(platform.python_version())'")
+    if host_python.stdout.strip() == here:
+        pytest.skip(f"the host's Python is {here} like this machine's: the marker cannot tell them apart")
+    setup.manifest.write_text(original.replace('dependencies = ["pandas>=2.2"]',
+                                               f'dependencies = ["pandas>=2.2", {json.dumps(missing)}]'), "utf-8")
+    assert "agilab-tui-no-such-dist-swaptest" in setup.manifest.read_text("utf-8")
+    setup.set_mark(int(before) + 1)
+    try:
+        last, seconds = setup.install()
+    finally:
+        setup.manifest.write_text(original, "utf-8")
+        setup.set_mark(int(before))
+    print(f"\nremote reinstall failing on the host: {seconds:.1f} s")
+    assert isinstance(last, OperationFailed), "the install passed although the host could not resolve a dependency"
+    row = last.result["hosts"][0]
+    assert row["status"] == "failed" and row["step"] == "install dependencies", row
+    assert "agilab-tui-no-such-dist-swaptest" in row["reason"] or "not found" in row["reason"], row
+    assert setup.host.spec in last.error
+    stamp = worker_env(setup.workspace, setup.app).read_stamp()
+    assert stamp["ok"] is False and stamp["hosts"][0]["status"] == "failed", stamp
+    # The previous env is the live one, whole: its own venv and its own sources, still importable.
+    assert setup.old_env_file_there(), "the previous .venv was replaced by a build that failed"
+    assert setup.live_mark() == before, "the failed reinstall's sources reached the live env"
+    left = setup.listing()
+    assert BUILDING not in left and PREVIOUS not in left, left
+    # Fixed on the host's side (the dependency gone), the next install passes and the stamp is ok again.
+    last, _ = setup.install()
+    assert isinstance(last, OperationFinished), getattr(last, "error", last)
+    assert worker_env(setup.workspace, setup.app).read_stamp()["ok"] is True
+    assert setup.live_mark() == before
