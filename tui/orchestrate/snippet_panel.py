@@ -4,11 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.syntax import Syntax
 from textual.binding import Binding
 from textual.containers import ScrollableContainer
 from textual.message import Message
 from textual.widgets import Static
+
+
+class HighlightedCode:
+    """``code`` highlighted once, rendered as the ``Syntax`` it stands for (no line numbers, no wrap,
+    transparent background) renders it.
+
+    A ``Syntax`` renderable runs pygments on every render, i.e. each time its section is shown, measured
+    or resized: that put ~20 ms (the first time also the lexer's compile, ~60 ms) between a key and its
+    frame. Kept a rich renderable rather than a ``Text`` so that Textual paints the same segments.
+    """
+
+    def __init__(self, code: str):
+        self.syntax = syntax = Syntax(code, "python", theme="ansi_dark", line_numbers=False, word_wrap=False,
+                                      background_color="default")
+        ends_on_nl = code.endswith("\n")
+        self.text = syntax.highlight((code if ends_on_nl else code + "\n").expandtabs(syntax.tab_size))
+        if not ends_on_nl:
+            self.text.remove_suffix("\n")
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield from console.render(self.text, options)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.syntax.__rich_measure__(console, options)  # measures the code's lines, no lexing
 
 
 class SnippetPanel(ScrollableContainer, can_focus=True):
@@ -51,9 +77,7 @@ class SnippetPanel(ScrollableContainer, can_focus=True):
     def set_code(self, code: str) -> None:
         """Show new code (kept verbatim for copy/export)."""
         self.code = code
-        syntax = Syntax(code or "# (no snippet)", "python", theme="ansi_dark", line_numbers=False,
-                        word_wrap=False, background_color="default")
-        self.query_one(Static).update(syntax)
+        self.query_one(Static).update(HighlightedCode(code or "# (no snippet)"))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.code)

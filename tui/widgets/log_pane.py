@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -35,6 +36,22 @@ class StreamLog(Log):
         Binding("G,end", "follow", "Follow", show=False, id="log.follow",
                 tooltip="Jump to the last line and follow new lines"),
     ]
+
+    def _update_size(self, updates: int, lines: list[str]) -> None:
+        """Widen the virtual size for ``lines`` here, not in ``Log``'s thread worker.
+
+        ``Log`` starts a thread per write to measure the new lines; while a run streams that is a thread
+        (and its worker messages) per flush, holding the GIL against the event loop that paints frames.
+        Most log lines are ASCII without tabs, where the width is the length.
+        """
+        if not lines:
+            return
+        process, widest = self._process_line, 0
+        for line in lines:
+            width = len(line) if line.isascii() and "\t" not in line else cell_len(process(line))
+            if width > widest:
+                widest = width
+        self._update_maximum_width(updates, widest)
 
     def action_follow(self) -> None:
         """Jump to the end; following resumes because the view is at the bottom again."""
