@@ -8,6 +8,8 @@ the same result dict the native backend returns. Runs and benchmarks leave run r
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
 import time
@@ -58,18 +60,19 @@ class AgilabBackend:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"AGI_{method}_{app.target}.py"
 
-    async def _execute(self, ctx: OperationContext, app: AppProject, method: str, code: str, mode: int | None,
-                       keep_running: bool = False):
-        install, _ = health.blocking(self.workspace, mode=mode)
-        path = self._snippet_path(app, method)
-        await ctx.log(f"AGILab {method}: {install.python} {path}", "engine")
+    async def _execute(self, ctx: OperationContext, app: AppProject, method: str, code: str, mode: int | None):
         lock = getattr(self.engine, "_lock", None)
         if lock is not None:  # one AGILab operation per app at a time, as for native apps
             async with lock(app):
-                outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home(),
-                                            keep_running=keep_running)
-        else:
-            outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home(), keep_running=keep_running)
+                return await self._execute_unlocked(ctx, app, method, code, mode)
+        return await self._execute_unlocked(ctx, app, method, code, mode)
+
+    async def _execute_unlocked(self, ctx: OperationContext, app: AppProject, method: str, code: str,
+                                mode: int | None):
+        install, _ = health.blocking(self.workspace, mode=mode)
+        path = self._snippet_path(app, method)
+        await ctx.log(f"AGILab {method}: {install.python} {path}", "engine")
+        outcome = await run_snippet(install, code, path, ctx.sink, cwd=paths.home())
         if outcome.leftovers:
             await ctx.log(f"stopped {len(outcome.leftovers)} process(es) AGILab left running: "
                           f"{', '.join(map(str, outcome.leftovers))}", "engine")
@@ -220,18 +223,73 @@ class AgilabBackend:
             from ...records import app_record, recording
 
             kind = {"start": "service-start", "stop": "service-stop"}.get(action)
-            apps_path, project = self._where(app)
-            code = snippet.serve_snippet(apps_path, project, request, action, serve_options)
             if kind is None:
-                _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE)
-                return {"backend": self.name, "action": action, "agilab_result": outcome.result}
+                return await self._serve_action(ctx, app, request, action, serve_options)
             record = app_record(self.workspace, app, kind=kind, settings=self.engine.settings(app))
             async with recording(record, ctx):
-                _, outcome = await self._execute(ctx, app, "serve", code, DASK_MODE, keep_running=action == "start")
-            return {"backend": self.name, "action": action, "agilab_result": outcome.result,
-                    "run_id": record.run_id}
+                record.note(backend=self.name, mode=mode, args=dict(request.params))
+                result = await self._serve_action(ctx, app, request, action, serve_options)
+                status = str((result["agilab_result"] or {}).get("status", "")).lower()
+                wanted = {"running"} if action == "start" else {"stopped", "idle"}
+                if status not in wanted:
+                    raise AgilabError(f"AGILab serve {action} answered status {status!r}: "
+                                      f"{(result['agilab_result'] or {}).get('message', result['agilab_result'])}")
+                record.note(agilab_status=status, supervisor_pid=result.get("supervisor_pid"),
+                            leftovers=result.get("leftovers", []))
+            return {**result, "run_id": record.run_id}
 
         return Operation("serve", app.name, body, detail=f"AGILab {action}")
+
+    async def _serve_action(self, ctx: OperationContext, app: AppProject, request: RunRequest, action: str,
+                            options: dict[str, Any]) -> dict[str, Any]:
+        """start launches the supervisor that owns the service (:mod:`.supervisor`); the other actions go
+        to it, or, with no supervisor of ours running, to a one-shot snippet (AGILab's own recovery from
+        its service_state.json, for a service AGILab started itself)."""
+        import secrets
+
+        from . import supervisor
+        from .serve_snippet import supervisor_snippet
+
+        apps_path, project = self._where(app)
+        log_dir = paths.log_dir(app.target)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        base = {"backend": self.name, "action": action}
+        lock = getattr(self.engine, "_lock", None)
+        async with lock(app) if lock is not None else contextlib.nullcontext():
+            if action == "start":
+                install, _ = health.blocking(self.workspace, mode=DASK_MODE)
+                path = self._snippet_path(app, "serve")
+                code = supervisor_snippet(apps_path, project, request, supervisor.control_file(log_dir), options)
+                await ctx.log(f"AGILab serve start: {install.python} {path} (stays up until stop; its log: "
+                              f"{supervisor.log_file(log_dir)})", "engine")
+                outcome = await supervisor.start(install, code, path, ctx.sink, token=secrets.token_hex(8))
+            elif supervisor.live_control(log_dir):
+                outcome = await supervisor.request(log_dir, action, options, ctx.sink)
+            elif action == "stop" and supervisor.stale_control(log_dir):
+                # Our supervisor died (killed, machine sleep...): the loop Futures died with it, so AGILab's
+                # own stop could only wait for them and answer 'partial'. Its processes carry its token.
+                pid = (supervisor.stale_control(log_dir) or {}).get("pid")
+                killed = await asyncio.to_thread(supervisor.kill_stale, log_dir)
+                await ctx.log(f"the AGILab service supervisor (pid {pid}) was gone; stopped the "
+                              f"{len(killed)} process(es) it had started", "engine")
+                outcome = supervisor.ServeOutcome(result={
+                    "status": "stopped", "workers": [], "pending": [], "supervisor_lost": True,
+                    "message": f"supervisor pid {pid} had died; its scheduler and workers were killed"},
+                    leftovers=killed, pid=pid)
+            else:
+                code = snippet.serve_snippet(apps_path, project, request, action, options)
+                _, one_shot = await self._execute_unlocked(ctx, app, "serve", code, DASK_MODE)
+                leftovers = await asyncio.to_thread(supervisor.kill_stale, log_dir) if action == "stop" else []
+                outcome = supervisor.ServeOutcome(result=one_shot.result, seconds=one_shot.seconds,
+                                                  leftovers=one_shot.leftovers + leftovers)
+        if outcome.leftovers:
+            await ctx.log(f"stopped {len(outcome.leftovers)} process(es) left running after AGILab's stop: "
+                          f"{', '.join(map(str, outcome.leftovers))}", "engine")
+        error = _error_of(outcome.result)
+        if error and action in {"start", "stop"}:
+            raise AgilabError(f"AGILab serve {action} failed: {error}")
+        return {**base, "agilab_result": outcome.result, "seconds": outcome.seconds,
+                "supervisor_pid": outcome.pid, "leftovers": outcome.leftovers}
 
     # --- what ORCHESTRATE and ANALYSIS read -----------------------------------------------------
     def latest_output(self, app: AppProject) -> Path | None:

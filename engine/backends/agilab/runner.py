@@ -85,24 +85,11 @@ def reap(token: str, grace: float = 3.0) -> list[int]:
     return [p.pid for p in procs]
 
 
-async def _eof_after_exit(child: ChildProcess, grace: float = 2.0) -> None:
-    """End the streaming once the snippet itself has exited: the processes it leaves running (Dask
-    scheduler and workers) inherited its stdout/stderr, so those pipes would never reach EOF."""
-    assert child.process is not None
-    await child.process.wait()
-    await asyncio.sleep(grace)
-    for reader in (child.process.stdout, child.process.stderr):
-        if reader is not None:
-            reader.feed_eof()
-
-
 async def run_snippet(install: AgilabInstall, code: str, path: Path, sink: Sink, *,
-                      cwd: Path | None = None, keep_running: bool = False) -> SnippetOutcome:
+                      cwd: Path | None = None) -> SnippetOutcome:
     """Write ``code`` to ``path`` (AGILab's place for snippets) and run it; cancelling kills the tree.
-
-    ``keep_running``: after a successful run, leave its processes alone (``AGI.serve`` start hands a
-    persistent scheduler and worker loops to later status/stop calls); a failed or cancelled one is
-    still reaped."""
+    Whatever it leaves running is reaped (a service that must outlive its snippet goes through
+    :mod:`.supervisor` instead)."""
     atomic_write_text(path, code)
     token = secrets.token_hex(8)
     child = ChildProcess([str(install.python), "-u", str(path)], cwd=cwd or path.parent,
@@ -126,15 +113,11 @@ async def run_snippet(install: AgilabInstall, code: str, path: Path, sink: Sink,
 
     started = time.perf_counter()
     await child.start()
-    eof = asyncio.create_task(_eof_after_exit(child)) if keep_running else None
     try:
         outcome.exit_code = await child.stream(on_line)
     finally:
-        if eof is not None:
-            eof.cancel()
         outcome.seconds = round(time.perf_counter() - started, 3)
-        if not (keep_running and outcome.exit_code == 0):
-            outcome.leftovers = await asyncio.shield(asyncio.to_thread(reap, token))
+        outcome.leftovers = await asyncio.shield(asyncio.to_thread(reap, token))
         outcome.tail = tail
     return outcome
 
