@@ -132,3 +132,35 @@ def test_serve_stop_after_supervisor_killed(flight_installed: dict, agilab_cli_e
         final = _serve(agilab_cli_env, "stop")
     assert final["agilab_result"]["status"] == "stopped", final
     assert _wait_no_processes(agilab_home) == []
+
+
+def test_cancelling_serve_start_leaves_nothing_running(flight_installed: dict, agilab_in_process: Path,
+                                                       agilab_workspace: Path, agilab_cli_env: dict[str, str]) -> None:
+    import asyncio
+
+    from engine.backends.agilab import supervisor
+    from engine.events import LogLines
+    from engine.facade import Engine
+    from engine.workspace import Workspace
+
+    engine = Engine(Workspace(agilab_workspace))
+
+    async def scenario() -> list[str]:
+        op = engine.serve(FLIGHT, "start", mode=4)
+        async with op:
+            async for event in op.events():
+                if isinstance(event, LogLines) and any("Starting worker" in line for line in event.lines):
+                    live = processes_under(agilab_in_process)
+                    await op.cancel()
+                    return live
+        return []
+
+    live_before = asyncio.run(scenario())
+    assert any("AGI_serve_" in line for line in live_before), live_before  # the supervisor was up
+    assert _wait_no_processes(agilab_in_process) == []
+    log_dir = agilab_in_process / "log" / "execute" / "flight_telemetry"
+    assert not supervisor.control_file(log_dir).exists()
+    records = [r for r in engine.runs(FLIGHT) if r.kind == "service-start"]
+    assert records and records[0].status == "cancelled", records[:1]
+    after = _serve(agilab_cli_env, "status")["agilab_result"]
+    assert str(after["status"]).lower() == "idle", after

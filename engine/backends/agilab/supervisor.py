@@ -147,17 +147,23 @@ async def start(install: AgilabInstall, code: str, path: Path, sink: Sink, *, to
                 break
             await asyncio.sleep(0.2)
     except BaseException:  # cancelled: the service must not outlive a start that was abandoned
-        await asyncio.shield(asyncio.to_thread(_kill_tree, token))
-        control_file(log_dir).unlink(missing_ok=True)
+        await asyncio.shield(asyncio.to_thread(_abandon, log_dir, token, child.pid))
         raise
     outcome = ServeOutcome(result=tail.result, seconds=round(time.perf_counter() - started, 3), pid=child.pid)
     if not tail.ready:
-        outcome.leftovers = await asyncio.to_thread(_kill_tree, token)
-        control_file(log_dir).unlink(missing_ok=True)
+        outcome.leftovers = await asyncio.to_thread(_abandon, log_dir, token, child.pid)
         if not tail.has_result:
             last = (tail.tail or [f"exit code {child.returncode}"])[-1].strip()
             raise AgilabError(f"AGILab serve start failed (exit code {child.returncode}): {last}")
     return outcome
+
+
+def _abandon(log_dir: Path, token: str, pid: int) -> list[int]:
+    killed = _kill_tree(token)
+    control_file(log_dir).unlink(missing_ok=True)
+    _forget_agilab_state(pid)
+    _reap_children()
+    return killed
 
 
 def install_home() -> Path:
