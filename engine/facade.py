@@ -155,11 +155,12 @@ class Engine:
                 remote = [h for h, n in cluster.workers.items() if n > 0 and not is_local_host(h)]
                 if cluster.cluster_enabled and remote:
                     await ctx.log(f"installing on {len(remote)} remote host(s): {', '.join(remote)}", "engine")
+                    unfinished = [{"host": h, "status": "failed", "reason": "the install did not finish"} for h in remote]
+                    record_hosts(self.workspace, app, unfinished)  # a killed install is not ok: not every host got through
                     try:
                         result.update(await install_remote_hosts(ctx, self.workspace, app, cluster, remote, modes))
                     finally:  # install.json says ok only when every host succeeded
-                        record_hosts(self.workspace, app, ctx.result.get("hosts") or [
-                            {"host": h, "status": "failed", "reason": "the install did not finish"} for h in remote])
+                        record_hosts(self.workspace, app, ctx.result.get("hosts") or unfinished)
                 return result
 
         return Operation("install", app.name, body, detail=f"modes_enabled={modes}")

@@ -154,8 +154,11 @@ def record_hosts(workspace: Workspace, app: AppProject, hosts: list[dict[str, An
     """Put the per-host outcome in ``install.json``: the install is ok only when every host is."""
     env = worker_env(workspace, app)
     stamp = env.read_stamp() or {"app": app.name}
-    ok = bool(stamp.get("ok")) and all(h.get("status") == "ok" for h in hosts)
-    stamp.update(ok=ok, hosts=hosts)
+    # This machine's own outcome, kept apart: the hosts are recorded twice (unfinished first, in case the
+    # install is killed), and the first record's ok=False must not stick.
+    local_ok = bool(stamp.get("local_ok", stamp.get("ok")))
+    ok = local_ok and all(h.get("status") == "ok" for h in hosts)
+    stamp.update(ok=ok, local_ok=local_ok, hosts=hosts)
     atomic_write_text(env.stamp, json.dumps(stamp, indent=2))
     return ok
 

@@ -11,11 +11,17 @@ with plain ``ssh``, not through the engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import platform
 import shlex
+import signal
+import subprocess
+import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -23,17 +29,18 @@ import pytest
 from engine.env_swap import BUILDING, PREVIOUS
 from engine.events import OperationFailed, OperationFinished
 from engine.facade import Engine
-from engine.install import worker_env
+from engine.install import install_status, worker_env
 from engine.projects.lifecycle import create_from_template
-from engine.workspace import AppProject, Workspace
+from engine.workspace import REPO_ROOT, AppProject, Workspace
 from tests.ssh.fakehosts import free_port
 
-from .conftest import drain, trust
+from .conftest import drain, log_lines, trust
 from .isolated import IsoHost, run_on
 
 pytestmark = [pytest.mark.ssh, pytest.mark.slow]
 
 OLD_ENV_FILE = "left-in-the-old-env"
+MISSING = "agilab-tui-no-such-dist-swaptest"
 
 
 @dataclass
@@ -44,6 +51,7 @@ class SwapSetup:
     key: Path
     wenv: str
     first_seconds: float
+    events: list = field(default_factory=list)
 
     def engine(self) -> Engine:
         return Engine(self.workspace)
@@ -77,8 +85,34 @@ class SwapSetup:
 
     def install(self):
         started = time.perf_counter()
-        events, last = asyncio.run(drain(self.engine().install(self.app.name)))
+        self.events, last = asyncio.run(drain(self.engine().install(self.app.name)))
         return last, time.perf_counter() - started
+
+    @contextlib.contextmanager
+    def unresolvable_on_host(self) -> Iterator[None]:
+        """A worker dependency that this machine skips by its marker and the host must, and cannot, install."""
+        here = platform.python_version()
+        out = run_on(self.host, self.key, "/usr/bin/python3 -c 'import platform; print(platform.python_version())'")
+        if out.stdout.strip() == here:
+            pytest.skip(f"the host's Python is {here} like this machine's: the marker cannot tell them apart")
+        original = self.manifest.read_text("utf-8")
+        missing = f'{MISSING}; python_full_version != "{here}"'
+        self.manifest.write_text(original.replace('dependencies = ["pandas>=2.2"]',
+                                                  f'dependencies = ["pandas>=2.2", {json.dumps(missing)}]'), "utf-8")
+        assert MISSING in self.manifest.read_text("utf-8")
+        try:
+            yield
+        finally:
+            self.manifest.write_text(original, "utf-8")
+
+    def assert_failed_on_host(self, last) -> None:
+        assert isinstance(last, OperationFailed), "the install passed although the host could not resolve a dependency"
+        row = last.result["hosts"][0]
+        assert row["status"] == "failed" and row["step"] == "install dependencies", row
+        assert MISSING in row["reason"] or "not found" in row["reason"], row
+        assert self.host.spec in last.error
+        stamp = worker_env(self.workspace, self.app).read_stamp()
+        assert stamp["ok"] is False and stamp["hosts"][0]["status"] == "failed", stamp
 
 
 @pytest.fixture(scope="module")
@@ -132,30 +166,14 @@ def test_reinstall_failing_on_the_host_keeps_the_previous_env(swap_setup):
     setup = swap_setup
     before = setup.live_mark()
     assert run_on(setup.host, setup.key, f"touch {setup.wenv}/.venv/{OLD_ENV_FILE}").returncode == 0
-    original = setup.manifest.read_text("utf-8")
-    here = platform.python_version()
-    # Skipped by its marker here (so the local install passes), required on the host, where uv cannot find it.
-    missing = f'agilab-tui-no-such-dist-swaptest; python_full_version != "{here}"'
-    host_python = run_on(setup.host, setup.key, "/usr/bin/python3 -c 'import platform; print(platform.python_version())'")
-    if host_python.stdout.strip() == here:
-        pytest.skip(f"the host's Python is {here} like this machine's: the marker cannot tell them apart")
-    setup.manifest.write_text(original.replace('dependencies = ["pandas>=2.2"]',
-                                               f'dependencies = ["pandas>=2.2", {json.dumps(missing)}]'), "utf-8")
-    assert "agilab-tui-no-such-dist-swaptest" in setup.manifest.read_text("utf-8")
-    setup.set_mark(int(before) + 1)
-    try:
-        last, seconds = setup.install()
-    finally:
-        setup.manifest.write_text(original, "utf-8")
-        setup.set_mark(int(before))
+    with setup.unresolvable_on_host():
+        setup.set_mark(int(before) + 1)
+        try:
+            last, seconds = setup.install()
+        finally:
+            setup.set_mark(int(before))
     print(f"\nremote reinstall failing on the host: {seconds:.1f} s")
-    assert isinstance(last, OperationFailed), "the install passed although the host could not resolve a dependency"
-    row = last.result["hosts"][0]
-    assert row["status"] == "failed" and row["step"] == "install dependencies", row
-    assert "agilab-tui-no-such-dist-swaptest" in row["reason"] or "not found" in row["reason"], row
-    assert setup.host.spec in last.error
-    stamp = worker_env(setup.workspace, setup.app).read_stamp()
-    assert stamp["ok"] is False and stamp["hosts"][0]["status"] == "failed", stamp
+    setup.assert_failed_on_host(last)
     # The previous env is the live one, whole: its own venv and its own sources, still importable.
     assert setup.old_env_file_there(), "the previous .venv was replaced by a build that failed"
     assert setup.live_mark() == before, "the failed reinstall's sources reached the live env"
@@ -166,3 +184,58 @@ def test_reinstall_failing_on_the_host_keeps_the_previous_env(swap_setup):
     assert isinstance(last, OperationFinished), getattr(last, "error", last)
     assert worker_env(setup.workspace, setup.app).read_stamp()["ok"] is True
     assert setup.live_mark() == before
+
+
+def test_swap_cut_short_on_the_host_is_undone_by_the_next_install(swap_setup):
+    """The connection died between parking the live venv and moving the new one in: no live venv at all."""
+    setup = swap_setup
+    before = setup.live_mark()
+    wenv = shlex.quote(setup.wenv)
+    cut = (f"touch {wenv}/.venv/{OLD_ENV_FILE} && cd {wenv} && mkdir {PREVIOUS} && mv -T .venv {PREVIOUS}/.venv && "
+           f"mkdir -p {BUILDING}/.venv {BUILDING}/src")
+    assert run_on(setup.host, setup.key, cut).returncode == 0
+    assert run_on(setup.host, setup.key, f"test -e {wenv}/.venv").returncode != 0
+    with setup.unresolvable_on_host():  # and this reinstall fails too: only the recovery can bring the env back
+        last, _ = setup.install()
+    setup.assert_failed_on_host(last)
+    lines = [line for source, line in log_lines(setup.events) if source == setup.host.spec]
+    assert any(f"restored the previous .venv of {setup.wenv}" in line for line in lines), lines
+    assert setup.old_env_file_there() and setup.live_mark() == before
+    left = setup.listing()
+    assert BUILDING not in left and PREVIOUS not in left, left
+
+
+def test_install_killed_mid_build_keeps_the_previous_env_and_is_not_ok(swap_setup):
+    """SIGKILL of the CLI (its SSH connection dies with it) once the new sources reached the host."""
+    setup = swap_setup
+    before = setup.live_mark()
+    assert run_on(setup.host, setup.key, f"touch {setup.wenv}/.venv/{OLD_ENV_FILE}").returncode == 0
+    setup.set_mark(int(before) + 1)
+    env = {**os.environ, "AGILAB_TUI_HOME": str(setup.workspace.root), "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "install", setup.app.name], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    seen: list[str] = []
+    try:
+        for line in proc.stdout:  # ends when the install does, if the line never comes
+            seen.append(line)
+            if f"{setup.app.worker_package}: " in line and "changed file(s) sent" in line and ": 0 changed" not in line:
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=60)
+        setup.set_mark(int(before))
+    assert proc.returncode == -signal.SIGKILL, "".join(seen[-30:])
+    stamp = worker_env(setup.workspace, setup.app).read_stamp()
+    assert stamp["ok"] is False and stamp["hosts"][0]["status"] == "failed", stamp
+    assert not install_status(setup.workspace, setup.app).installed
+    assert setup.old_env_file_there() and setup.live_mark() == before
+    # The next install clears what the killed one left on the host and swaps a whole env in.
+    last, _ = setup.install()
+    assert isinstance(last, OperationFinished), getattr(last, "error", last)
+    left = setup.listing()
+    assert BUILDING not in left and PREVIOUS not in left, left
+    assert not setup.old_env_file_there() and setup.live_mark() == before
+    assert install_status(setup.workspace, setup.app).installed
