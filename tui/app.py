@@ -31,6 +31,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui.clock import Clock, FixedClock
+from tui.gc_policy import GcPolicy
 from tui.keys import read_alt_digits_as_alt_keys
 from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
 from tui.widgets.status_line import StatusLine
@@ -110,6 +111,8 @@ class AgilabApp(App[None]):
         """Running operations by op id."""
         self._pending_done: dict[str, OperationDone] = {}
         """The latest finished operation each hidden page has not been told about yet."""
+        self.gc_policy = GcPolicy()
+        """Holds the collector's full passes while operations stream (tui/gc_policy.py)."""
         if test_mode:
             self.animation_level = "none"
 
@@ -149,6 +152,7 @@ class AgilabApp(App[None]):
     def on_unmount(self) -> None:
         # Hand the frozen objects back to the collector, so an app that has exited can be reclaimed.
         gc.unfreeze()
+        self.gc_policy.release()  # the thresholds are the process's, not this app's
 
     async def _mount_other_pages(self) -> None:
         """Import and mount the non-default pages, one at a time so input is handled in between."""
@@ -163,6 +167,11 @@ class AgilabApp(App[None]):
             await pane.mount(_load_view(module, class_name))
             if self.query_one("#tabs", TabbedContent).active == tab_id:
                 self._focus_tab(tab_id)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.gc_policy.key_pressed()  # a full collection waits for a quiet moment
+        await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # A blinking cursor would make screenshots differ from run to run.
@@ -301,6 +310,7 @@ class AgilabApp(App[None]):
         """Stream an operation's events to ``target`` as ``EngineEventMessage``; returns its result."""
         self.operations[operation.op_id] = operation
         self._post_job_state()
+        self.gc_policy.operation_started(self)
         try:
             async with operation:
                 async for event in operation.events():
@@ -309,6 +319,7 @@ class AgilabApp(App[None]):
                         await asyncio.sleep(0.01)
                     target.post_message(EngineEventMessage(operation, event))
         finally:
+            self.gc_policy.operation_ended()
             self.operations.pop(operation.op_id, None)
             self._post_job_state()
             self._announce_done(operation)
