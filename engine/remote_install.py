@@ -152,7 +152,7 @@ async def _expand_home(host: Any, path: str) -> str:
 async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall) -> None:
     """Disk, Python, uv, sources, index access, venv, packages, bytecode, Cython, preflight, swap: each line tagged by host.
 
-    Everything from the sources on is built in ``<wenv>/.building`` and swapped in only after the import
+    Everything from the sources on is built in ``<wenv>/.building-<host>`` and swapped in only after the import
     preflight passed there (:mod:`engine.remote_env_swap`): a reinstall that fails on the host, or whose
     connection is lost, leaves the previous env in place and usable.
     """
@@ -202,12 +202,12 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
     try:
         uv = await ensure_uv(host, root, log)
         record.step = "build folder"
-        await remote_env_swap.prepare(host, wenv)
+        build = await remote_env_swap.prepare(host, wenv)
     except InstallError as exc:
         raise InstallError(f"{exc}{await disk_note(host, root)}") from exc
     swapped = False
     try:
-        await _build_aside(ctx, host, plan, record, base, uv, root, wenv, step, log)
+        await _build_aside(ctx, host, plan, record, base, uv, root, wenv, build, step, log)
         record.step = "swap in"
         await remote_env_swap.swap_in(host, wenv)
         swapped = True
@@ -221,10 +221,9 @@ async def install_host(ctx: OperationContext, host: Any, plan: InstallPlan, reco
 
 
 async def _build_aside(ctx: OperationContext, host: Any, plan: InstallPlan, record: HostInstall, base: Any, uv: str,
-                       root: str, wenv: str, step: Any, log: Any) -> None:
+                       root: str, wenv: str, build: str, step: Any, log: Any) -> None:
     """Sources, index access, venv, packages, bytecode, Cython and preflight, all inside the build folder."""
     app = plan.app
-    build = remote_env_swap.build_dir(wenv)
     python = f"{build}/.venv/bin/python"
     try:
         record.step = "ship sources"
@@ -251,9 +250,9 @@ async def _build_aside(ctx: OperationContext, host: Any, plan: InstallPlan, reco
         record.steps_done.append("install dependencies")
     else:
         await install_packages(ctx, host, plan, record, base, uv, install, deps, env_file, root, step, log)
-    reused = await host.run(remote_env_swap.reuse_bytecode_script(wenv, base.tag), timeout=300)
-    if reused.stdout.strip():
-        await log(reused.stdout.strip().splitlines()[-1])
+    reused = await remote_env_swap.reuse_bytecode(host, wenv, base.tag)
+    if reused:
+        await log(reused)
     await step("compile sources", f"{q(python)} -m compileall -q {q(build)}/src")
     link = ("import os,sysconfig,sys; p=sysconfig.get_path('purelib'); "
             "open(p+'/agilab_worker_src.pth','w').write(os.path.relpath(sys.argv[1], p)+chr(10)); "

@@ -31,6 +31,7 @@ from engine.events import OperationFailed, OperationFinished
 from engine.facade import Engine
 from engine.install import install_status, worker_env
 from engine.projects.lifecycle import create_from_template
+from engine.remote_env_swap import aside_names, host_tag
 from engine.workspace import REPO_ROOT, AppProject, Workspace
 from tests.ssh.fakehosts import free_port
 
@@ -79,6 +80,10 @@ class SwapSetup:
 
     def listing(self) -> set[str]:
         return set(run_on(self.host, self.key, f"ls -A {self.wenv}").stdout.split())
+
+    def nothing_aside(self) -> bool:
+        """No build or parked folder of any host left in the env folder."""
+        return not any(name.startswith((BUILDING, PREVIOUS)) for name in self.listing())
 
     def old_env_file_there(self) -> bool:
         return run_on(self.host, self.key, f"test -e {self.wenv}/.venv/{OLD_ENV_FILE}").returncode == 0
@@ -155,9 +160,8 @@ def test_successful_reinstall_replaces_the_env_and_leaves_nothing_aside(swap_set
     assert row["files_sent"] == 1, row  # only the changed module travelled
     assert setup.live_mark() == "2"
     assert not setup.old_env_file_there(), "the old .venv is still the live one: the env was rebuilt in place"
-    left = setup.listing()
-    assert BUILDING not in left and PREVIOUS not in left, left
-    assert {".venv", "src"} <= left, left
+    assert setup.nothing_aside(), setup.listing()
+    assert {".venv", "src"} <= setup.listing()
     stamp = worker_env(setup.workspace, setup.app).read_stamp()
     assert stamp["ok"] is True and stamp["hosts"][0]["status"] == "ok", stamp
 
@@ -177,8 +181,7 @@ def test_reinstall_failing_on_the_host_keeps_the_previous_env(swap_setup):
     # The previous env is the live one, whole: its own venv and its own sources, still importable.
     assert setup.old_env_file_there(), "the previous .venv was replaced by a build that failed"
     assert setup.live_mark() == before, "the failed reinstall's sources reached the live env"
-    left = setup.listing()
-    assert BUILDING not in left and PREVIOUS not in left, left
+    assert setup.nothing_aside(), setup.listing()
     # Fixed on the host's side (the dependency gone), the next install passes and the stamp is ok again.
     last, _ = setup.install()
     assert isinstance(last, OperationFinished), getattr(last, "error", last)
@@ -191,8 +194,9 @@ def test_swap_cut_short_on_the_host_is_undone_by_the_next_install(swap_setup):
     setup = swap_setup
     before = setup.live_mark()
     wenv = shlex.quote(setup.wenv)
-    cut = (f"touch {wenv}/.venv/{OLD_ENV_FILE} && cd {wenv} && mkdir {PREVIOUS} && mv -T .venv {PREVIOUS}/.venv && "
-           f"mkdir -p {BUILDING}/.venv {BUILDING}/src")
+    build, parked = aside_names(host_tag(setup.host.spec))
+    cut = (f"touch {wenv}/.venv/{OLD_ENV_FILE} && cd {wenv} && mkdir {parked} && mv -T .venv {parked}/.venv && "
+           f"mkdir -p {build}/.venv {build}/src")
     assert run_on(setup.host, setup.key, cut).returncode == 0
     assert run_on(setup.host, setup.key, f"test -e {wenv}/.venv").returncode != 0
     with setup.unresolvable_on_host():  # and this reinstall fails too: only the recovery can bring the env back
@@ -201,8 +205,7 @@ def test_swap_cut_short_on_the_host_is_undone_by_the_next_install(swap_setup):
     lines = [line for source, line in log_lines(setup.events) if source == setup.host.spec]
     assert any(f"restored the previous .venv of {setup.wenv}" in line for line in lines), lines
     assert setup.old_env_file_there() and setup.live_mark() == before
-    left = setup.listing()
-    assert BUILDING not in left and PREVIOUS not in left, left
+    assert setup.nothing_aside(), setup.listing()
 
 
 def test_install_killed_mid_build_keeps_the_previous_env_and_is_not_ok(swap_setup):
@@ -235,7 +238,6 @@ def test_install_killed_mid_build_keeps_the_previous_env_and_is_not_ok(swap_setu
     # The next install clears what the killed one left on the host and swaps a whole env in.
     last, _ = setup.install()
     assert isinstance(last, OperationFinished), getattr(last, "error", last)
-    left = setup.listing()
-    assert BUILDING not in left and PREVIOUS not in left, left
+    assert setup.nothing_aside(), setup.listing()
     assert not setup.old_env_file_there() and setup.live_mark() == before
     assert install_status(setup.workspace, setup.app).installed
