@@ -22,6 +22,7 @@ from tui.orchestrate.log_filter import LogSourceFilter
 from tui.orchestrate.run_result import RunResult, count_rows
 from tui.orchestrate.sections import SECTIONS, BenchmarkSection, RunSection, Section, summarize_run
 from tui.orchestrate.service_form import ServiceSettingsForm
+from tui.orchestrate.service_panel import ServiceSection
 from tui.orchestrate.ssh_form import SshSettingsForm
 from tui.orchestrate.workplan import WorkplanView
 from tui.page import PageView, PaletteCommand
@@ -282,12 +283,15 @@ class OrchestrateHandlers(PageView):
 
     def _operation_done(self, kind: str, event: Any, ok: bool) -> None:
         status, log = self.query_one(OpStatus), self.query_one(LogPane)
+        if kind == "serve":  # an AGILab app's service action (the Service section started it)
+            self.query_one(ServiceSection).operation_done(event, ok)
         if not ok:
             word = "cancelled" if event.cancelled else "failed"
             error = self.app.redact(event.error)
             status.finish(f"✗ {kind} {word}: {error}", ok=False, seconds=event.seconds)
             log.write_lines([f"✗ {kind} {word}: {error}"])
-            section = {"install": "#install", "distribute": "#distribute", "run": "#run"}.get(kind, "#benchmark")
+            section = {"install": "#install", "distribute": "#distribute", "run": "#run",
+                       "serve": "#service"}.get(kind, "#benchmark")
             self.query_one(section, Section).set_status(f"✗ {kind} {word}: {error}", ok=False)
             if kind == "install":
                 # A half-done reinstall removed the stamp: runs stay blocked, with this failure as reason.

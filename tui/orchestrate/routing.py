@@ -63,6 +63,11 @@ class ClusterRouting:
         if dask_modes(op):
             page.query_one(ClusterWorkersTable).finish()
 
+    def service_log_lines(self, lines: list[str]) -> None:
+        """Lines of the running service's own log (the Service section follows it between operations)."""
+        shown = self.log_filter.record("service", lines)
+        self.query_one(LogPane).stream_lines(shown)  # type: ignore[attr-defined]
+
     # --- log source filter ------------------------------------------------------------------------
     def _retitle_log(self, kind: str | None = None) -> None:
         pane: Any = self.query_one(LogPane)  # type: ignore[attr-defined]

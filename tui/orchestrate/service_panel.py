@@ -20,7 +20,15 @@ from textual.widgets import Button, DataTable, Static
 from tui.clock import clock_of
 from tui.messages import EngineCallDone
 from tui.orchestrate.sections import Section
-from tui.orchestrate.service_calls import ServiceReport, gate_text, service_action
+from tui.orchestrate.service_calls import (
+    ServiceReport,
+    gate_text,
+    read_log,
+    report_from_serve,
+    serve_report,
+    service_action,
+    uses_operations,
+)
 from tui.orchestrate.service_form import ServiceSettingsForm
 
 POLL_SECONDS = 2.0
@@ -63,6 +71,8 @@ class ServiceSection(Section):
         """True while the refresh timer runs."""
         self._poll_in_flight = False
         self._timer: Timer | None = None
+        self._log_follow: tuple[str, int] | None = None
+        self._log_reading = False
 
     def compose(self) -> ComposeResult:
         yield from self.compose_help()
@@ -119,12 +129,76 @@ class ServiceSection(Section):
         if self.pending_action:
             self.notify(f"service {self.pending_action} is still running", severity="warning")
             return
+        engine = self.app.engine  # type: ignore[attr-defined]
+        if uses_operations(engine):
+            # An operation of the page: its output streams into the log pane, escape cancels it, and the
+            # page hands its end back to operation_done.
+            page = self._page()
+            if page is None or page.current is not None:
+                self.notify(f"{page.current.kind if page else 'an operation'} is still running", severity="warning")
+                return
+            self.pending_action = action
+            self.set_status(f"{action}…", ok=None)
+            page.start_operation(lambda: engine.serve(engine.active_app(), action))
+            if page.current is None:  # refused (it said why)
+                self.pending_action = ""
+            return
         self.pending_action = action
         self.set_status(f"{action}…", ok=None)
         self._call(action, tag=f"service-{action}")
 
+    def operation_done(self, event: Any, ok: bool) -> None:
+        """The end of a service operation started by :meth:`action_service` (the page reports failures)."""
+        action = self.pending_action
+        if not ok or not action:
+            self.pending_action = ""
+            return
+        self.app.call_engine(f"service-{action}", report_from_serve, self.app.engine, action,  # type: ignore[attr-defined]
+                             dict(event.result or {}), reply_to=self)
+
+    def _page(self) -> Any:
+        return next((node for node in self.ancestors if hasattr(node, "start_operation")), None)
+
     def _call(self, action: str, *, tag: str) -> None:
-        self.app.call_engine(tag, service_action, self.app.engine, action, reply_to=self)  # type: ignore[attr-defined]
+        engine = self.app.engine  # type: ignore[attr-defined]
+        if uses_operations(engine):
+            self.run_worker(self._serve_call(engine, action, tag), group="service-calls", exit_on_error=False)
+            return
+        self.app.call_engine(tag, service_action, engine, action, reply_to=self)  # type: ignore[attr-defined]
+
+    async def _serve_call(self, engine: Any, action: str, tag: str) -> None:
+        # In the app's loop, not a thread: the engine's per-app asyncio lock must stay on one loop.
+        try:
+            value, error = await serve_report(engine, action), None
+        except Exception as exc:  # shown in the status line like any failed call
+            value, error = None, exc
+        self.post_message(EngineCallDone(tag, value, error, {}))
+
+    # --- the service's own log -------------------------------------------------------------------
+    def _follow_log(self, report: ServiceReport) -> None:
+        """While the service runs, new lines of its supervisor log (worker loops included) go to the page's
+        log pane, unless another operation is streaming there."""
+        if not report.active or not report.log_path:
+            self._log_follow = None
+            return
+        if self._log_follow is None or self._log_follow[0] != report.log_path or report.action != "status":
+            self._log_follow = (report.log_path, report.log_offset)
+        page = self._page()
+        if self._log_reading or page is None or page.current is not None:
+            return
+        self._log_reading = True
+        self.app.call_engine("service-log", read_log, *self._log_follow, reply_to=self)  # type: ignore[attr-defined]
+
+    def _log_read(self, message: EngineCallDone) -> None:
+        self._log_reading = False
+        if not message.ok or self._log_follow is None:
+            return
+        lines, offset = message.value
+        self._log_follow = (self._log_follow[0], offset)
+        page = self._page()
+        if lines and page is not None and page.current is None:
+            redact = self.app.redact  # type: ignore[attr-defined]
+            page.service_log_lines([redact(line) for line in lines])
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -138,6 +212,9 @@ class ServiceSection(Section):
         if not message.tag.startswith("service-"):
             return
         message.stop()
+        if message.tag == "service-log":
+            self._log_read(message)
+            return
         if message.tag == "service-poll":
             self._poll_in_flight = False
             self.polls += 1
@@ -166,6 +243,7 @@ class ServiceSection(Section):
         self.query_one("#service-path", Static).update(f"health.json: {redact(report.health_path)}")
         self._fill(report.rows)
         self._set_polling(report.active and self.display)
+        self._follow_log(report)
 
     def _fill(self, rows: list[dict[str, Any]]) -> None:
         table = self.query_one("#service-health", DataTable)

@@ -218,6 +218,10 @@ class AgilabBackend:
         mode = validate_mode(mode) | DASK_MODE  # AGI.serve's worker loops live on a Dask cluster
         request = request.with_execution(mode=mode)
         serve_options = {k: v for k, v in options.items() if v is not None}
+        # [cluster.service] (the ORCHESTRATE form) is named after AGI.serve's arguments; explicit options win.
+        service = self.engine.settings(app).cluster.service
+        for key in type(service).model_fields:
+            serve_options.setdefault(key, getattr(service, key))
 
         async def body(ctx: OperationContext) -> dict[str, Any]:
             from ...records import app_record, recording
@@ -288,8 +292,10 @@ class AgilabBackend:
         error = _error_of(outcome.result)
         if error and action in {"start", "stop"}:
             raise AgilabError(f"AGILab serve {action} failed: {error}")
+        log = supervisor.log_file(log_dir)
         return {**base, "agilab_result": outcome.result, "seconds": outcome.seconds,
-                "supervisor_pid": outcome.pid, "leftovers": outcome.leftovers}
+                "supervisor_pid": outcome.pid, "leftovers": outcome.leftovers, "log_path": str(log),
+                "log_offset": outcome.log_offset}
 
     # --- what ORCHESTRATE and ANALYSIS read -----------------------------------------------------
     def latest_output(self, app: AppProject) -> Path | None:

@@ -91,12 +91,16 @@ async def main():
             if request.get("secret") != secret:
                 return
             action = str(request.get("action", "status"))
+            # status/health are polled (every 2 s from ORCHESTRATE): echoing them would grow this log without end
+            quiet = action in ("status", "health")
             async with lock:
-                print(f"AGI.serve(action={action!r}) requested", flush=True)
+                if not quiet:
+                    print(f"AGI.serve(action={action!r}) requested", flush=True)
                 try:
                     answer = await serve(app_env, action, dict(request.get("options") or {}))
                     reply = {"ok": True, "result": answer}
-                    print(answer, flush=True)
+                    if not quiet:
+                        print(answer, flush=True)
                 except Exception as exc:
                     traceback.print_exc()
                     reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}

@@ -36,6 +36,8 @@ class ServeOutcome:
     seconds: float = 0.0
     leftovers: list[int] = field(default_factory=list)
     pid: int | None = None
+    log_offset: int | None = None
+    """Where the supervisor log had been streamed up to: a follower of the running service resumes there."""
 
 
 def control_file(log_dir: Path) -> Path:
@@ -89,6 +91,11 @@ class _Tail:
         self.has_result = False
         self.ready = False
         self.tail: list[str] = []
+
+    @property
+    def consumed(self) -> int:
+        """Bytes of the file passed to the sink (a partial last line is not)."""
+        return self.offset - len(self.pending)
 
     async def pump(self) -> None:
         try:
@@ -149,7 +156,8 @@ async def start(install: AgilabInstall, code: str, path: Path, sink: Sink, *, to
     except BaseException:  # cancelled: the service must not outlive a start that was abandoned
         await asyncio.shield(asyncio.to_thread(_abandon, log_dir, token, child.pid))
         raise
-    outcome = ServeOutcome(result=tail.result, seconds=round(time.perf_counter() - started, 3), pid=child.pid)
+    outcome = ServeOutcome(result=tail.result, seconds=round(time.perf_counter() - started, 3), pid=child.pid,
+                           log_offset=tail.consumed)
     if not tail.ready:
         outcome.leftovers = await asyncio.to_thread(_abandon, log_dir, token, child.pid)
         if not tail.has_result:
@@ -205,6 +213,7 @@ async def request(log_dir: Path, action: str, options: dict[str, Any], sink: Sin
     if action == "stop":
         outcome.leftovers = await asyncio.to_thread(_wait_gone, str(control.get("token", "")))
         await tail.pump()
+    outcome.log_offset = tail.consumed
     outcome.seconds = round(time.perf_counter() - started, 3)
     return outcome
 
