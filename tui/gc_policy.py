@@ -24,6 +24,8 @@ PERIOD_S = 5.0
 """How often a held policy looks for a quiet moment to do the full pass itself."""
 IDLE_S = 1.0
 """No key for this long counts as a quiet moment."""
+MAX_WAIT_S = 60.0
+"""Longest a held full pass waits for a quiet moment (someone typing through a long run still gets one)."""
 
 
 class GcPolicy:
@@ -35,6 +37,7 @@ class GcPolicy:
         self._saved: tuple[int, int, int] | None = None
         self._timer: Any = None
         self.last_key = time.monotonic()
+        self.last_full = time.monotonic()
 
     @property
     def held(self) -> bool:
@@ -47,6 +50,7 @@ class GcPolicy:
         self._running += 1
         if self._saved is None:
             self._saved = gc.get_threshold()
+            self.last_full = time.monotonic()
             gc.set_threshold(self._saved[0], self._saved[1], HELD_THRESHOLD2)
             self._timer = app.set_interval(PERIOD_S, self.collect_if_quiet, name="gc-policy")
 
@@ -54,12 +58,13 @@ class GcPolicy:
         self._running = max(0, self._running - 1)
 
     def collect_if_quiet(self) -> bool:
-        """Do the held full pass now unless a key came in the last ``IDLE_S``; True when it ran.
-
-        Once no operation runs any more, the pass also ends the hold."""
-        if not self.held or time.monotonic() - self.last_key < IDLE_S:
+        """Do the held full pass now unless a key came in the last ``IDLE_S`` (and the last pass was less than
+        ``MAX_WAIT_S`` ago); True when it ran. Once no operation runs any more, the pass also ends the hold."""
+        now = time.monotonic()
+        if not self.held or (now - self.last_key < IDLE_S and now - self.last_full < MAX_WAIT_S):
             return False
         gc.collect()
+        self.last_full = time.monotonic()
         if self._running == 0:
             self.release()
         return True

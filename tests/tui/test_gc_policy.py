@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tui.gc_policy import HELD_THRESHOLD2, IDLE_S, GcPolicy
+from tui.gc_policy import HELD_THRESHOLD2, IDLE_S, MAX_WAIT_S, GcPolicy
 
 
 class _Timer:
@@ -61,3 +61,46 @@ def test_release_gives_the_thresholds_back_when_the_app_exits_mid_run(thresholds
     assert gc.get_threshold() == thresholds
     policy.release()  # twice is harmless
     assert gc.get_threshold() == thresholds
+
+
+def test_a_held_pass_waits_for_a_quiet_moment_at_most_max_wait(thresholds) -> None:
+    policy = GcPolicy()
+    policy.operation_started(_App())
+    policy.key_pressed()
+    assert policy.collect_if_quiet() is False
+    policy.last_full = time.monotonic() - MAX_WAIT_S - 0.1  # typing through a long run
+    assert policy.collect_if_quiet() is True
+    assert policy.collect_if_quiet() is False  # and then it waits again
+    policy.release()
+
+
+async def test_the_app_holds_full_passes_while_an_operation_streams(tui_home, thresholds) -> None:
+    """Wired into the real app: a real operation (a child printing lines) holds; the quiet pass gives back."""
+    import sys
+
+    from engine.operation import Operation, OperationContext
+    from engine.proc import ChildProcess
+    from tui.app import make_app
+
+    async def body(ctx: OperationContext) -> dict[str, object]:
+        child = ChildProcess([sys.executable, "-c", "for i in range(2000): print('line', i)"])
+        await child.start()
+        await child.stream(ctx.sink)
+        return {}
+
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        view = app.view("orchestrate")
+        assert gc.get_threshold() == thresholds
+        view.start_operation(lambda: Operation("run", "gc-test", body))
+        await pilot.pause()
+        assert gc.get_threshold()[2] == HELD_THRESHOLD2
+        while view.current is not None:
+            await pilot.pause(0.05)
+        assert gc.get_threshold()[2] == HELD_THRESHOLD2  # still held until a quiet moment
+        app.gc_policy.last_key = time.monotonic() - IDLE_S - 0.1
+        assert app.gc_policy.collect_if_quiet() is True
+        assert gc.get_threshold() == thresholds
