@@ -90,7 +90,9 @@ async def test_orchestrate_starts_watches_and_stops_an_agilab_service(
             view.show_section("service")
             section = view.query_one(ServiceSection)
             # shown: it asks AGILab once whether a service runs (none does)
+            asked = time.perf_counter()
             await _wait(pilot, lambda: section.report is not None, "the first STATUS")
+            print(f"first STATUS (no service: a one-shot AGILab process): {time.perf_counter() - asked:.1f} s")
             assert section.report.status == "idle" and not section.polling, section.report.payload
             assert _rows(section) == []
 
@@ -167,4 +169,51 @@ async def test_orchestrate_starts_watches_and_stops_an_agilab_service(
         assert _wait_gone(agilab_in_process) == []
     finally:
         if _service_processes(agilab_in_process):  # a failed assertion must not strand the service
+            cli(agilab_cli_env, "serve", FLIGHT, "stop", "--json", timeout=300)
+
+
+async def test_escape_cancels_an_agilab_service_start_from_the_page(
+        flight_installed: dict, agilab_in_process: Path, agilab_cli_env: dict[str, str], isolated_home: Path,
+        monkeypatch) -> None:
+    from engine.facade import Engine
+    from engine.workspace import Workspace
+
+    monkeypatch.setenv("AGILAB_TUI_TEST_MODE", "1")
+    engine = Engine(Workspace(isolated_home))
+    engine.set_active_app(FLIGHT)
+    settings = engine.settings(FLIGHT)
+    settings.update_cluster(pool=False, cython=False, rapids=False, cluster_enabled=False)
+    settings.save()
+    assert _service_processes(agilab_in_process) == [], "a service of an earlier test is still running"
+
+    app = make_app(test_mode=True)
+    try:
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot)
+            view = app.view("orchestrate")
+            view.show_section("service")
+            section = view.query_one(ServiceSection)
+            await _wait(pilot, lambda: section.report is not None, "the first STATUS")
+            pane = app.query_one(LogPane)
+            section.query_one("#btn-service-start").focus()
+            await pilot.press("s")
+            # the supervisor is up and AGILab is starting Dask: the moment a cancel must clean up
+            await _wait(pilot, lambda: any("Starting worker" in line for line in pane.log.lines),
+                        "AGILab starting its workers")
+            assert any("AGI_serve_" in line for line in _service_processes(agilab_in_process))
+            await pilot.press("escape")
+            await _wait(pilot, lambda: section.pending_action == "" and view.current is None, "the cancelled START")
+            assert "serve cancelled" in _text(section, "#service-status"), _text(section, "#service-status")
+            assert _wait_gone(agilab_in_process) == []
+            # the section still answers: nothing runs
+            section.action_service("status")
+            await _wait(pilot, lambda: section.pending_action == "" and section.report.action == "status",
+                        "STATUS after the cancel")
+            assert section.report.status == "idle", section.report.payload
+            newest_start = next(r for r in engine.runs(FLIGHT) if r.kind == "service-start")  # newest first
+            assert newest_start.status == "cancelled", newest_start
+            await _settle(pilot)
+        assert _wait_gone(agilab_in_process) == []
+    finally:
+        if _service_processes(agilab_in_process):
             cli(agilab_cli_env, "serve", FLIGHT, "stop", "--json", timeout=300)
