@@ -18,13 +18,27 @@ PREVIOUS = ".previous"
 SWAPPED = (".venv", "src")
 
 
+def _remove(path: Path) -> None:
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+
+
 def recover(root: Path) -> list[str]:
-    """Put back what an interrupted swap parked aside; drop a stale build. Returns what was restored."""
+    """Undo an interrupted swap, or finish one that only missed its clean-up; drop a stale build.
+
+    The venv and the sources go back together: a crash between the two moves into place must not
+    leave the new venv running the old sources. Returns the names put back.
+    """
     restored = []
     previous = root / PREVIOUS
     if previous.is_dir():
-        for name in SWAPPED:
-            if (previous / name).exists() and not (root / name).exists():
+        complete = all(os.path.lexists(root / name) for name in SWAPPED)
+        parked = [name for name in SWAPPED if os.path.lexists(previous / name)]
+        if not complete and parked:
+            for name in parked:
+                _remove(root / name)  # a new one already moved in, paired with nothing
                 os.rename(previous / name, root / name)
                 restored.append(name)
         shutil.rmtree(previous, ignore_errors=True)

@@ -41,3 +41,36 @@ def test_an_interrupted_swap_is_rolled_back_to_the_previous_env(tmp_path: Path):
     assert recover(root) == [".venv", "src"]
     assert (root / ".venv" / "bin" / "python").read_text() == "old"
     assert not (root / BUILDING).exists() and not (root / PREVIOUS).exists()
+
+
+def test_a_swap_cut_between_its_two_moves_restores_venv_and_sources_together(tmp_path: Path):
+    root = tmp_path / "wenv"
+    root.mkdir()
+    _env(root, "old")
+    build = building_root(root)
+    _env(build, "new")
+    # the live env was parked and the new venv moved in; the process died before the new sources
+    (root / PREVIOUS).mkdir()
+    for name in (".venv", "src"):
+        (root / name).rename(root / PREVIOUS / name)
+    (build / ".venv").rename(root / ".venv")
+    assert sorted(recover(root)) == [".venv", "src"]
+    assert (root / ".venv" / "bin" / "python").read_text() == "old"
+    assert (root / "src" / "tag").read_text() == "old"
+    assert not (root / BUILDING).exists() and not (root / PREVIOUS).exists()
+
+
+def test_a_swap_that_only_missed_its_clean_up_keeps_the_new_env(tmp_path: Path):
+    root = tmp_path / "wenv"
+    root.mkdir()
+    _env(root, "old")
+    build = building_root(root)
+    _env(build, "new")
+    (root / PREVIOUS).mkdir()
+    for name in (".venv", "src"):
+        (root / name).rename(root / PREVIOUS / name)
+        (build / name).rename(root / name)
+    assert recover(root) == []
+    assert (root / ".venv" / "bin" / "python").read_text() == "new"
+    assert (root / "src" / "tag").read_text() == "new"
+    assert not (root / PREVIOUS).exists()
