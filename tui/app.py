@@ -193,7 +193,9 @@ class AgilabApp(App[None]):
                 # has nothing to take it yet).
                 self.set_focus(None)
         self.query_one("#tabs", TabbedContent).active = tab_id
-        self.call_after_refresh(self._focus_tab, tab_id)
+        # Now, not after the next repaint: a key sent right behind this one (alt+2 then ctrl+b) must find
+        # the page focused, or the page's bindings do not fire.
+        self._focus_tab(tab_id)
 
     def action_go_tab(self, tab_id: str) -> None:
         """The priority twin of ``show_tab``: never refused while typing."""
@@ -222,9 +224,12 @@ class AgilabApp(App[None]):
             return
         self.notify(f"screenshot saved to {path}", title="F8", timeout=6)
 
-    def _focus_tab(self, tab_id: str) -> None:
+    def _focus_tab(self, tab_id: str, *, unless_inside: bool = False) -> None:
         if self.query_one("#tabs", TabbedContent).active != tab_id:
             return  # another page was chosen meanwhile: focusing this one would pull its tab back
+        focused = self.focused
+        if unless_inside and focused is not None and self.screen_stack[0].query_one(f"#{tab_id}") in focused.ancestors:
+            return  # the page took focus already (on the switch itself): keys since then may have moved it
         view = self.view(tab_id)
         focus_first = getattr(view, "focus_first", None)
         if callable(focus_first):
@@ -233,7 +238,7 @@ class AgilabApp(App[None]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
-            self.call_after_refresh(self._focus_tab, event.pane.id)
+            self.call_after_refresh(self._focus_tab, event.pane.id, unless_inside=True)
             done = self._pending_done.pop(event.pane.id, None)
             view = self.view(event.pane.id)
             if done is not None and view is not None:

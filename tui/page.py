@@ -81,6 +81,24 @@ def focus_first_in(container: Widget, *, visible_only: bool = False) -> bool:
     """
     for widget in container.query("*"):
         if widget.focusable and widget.display and (widget.visible or not visible_only):
-            widget.focus()
+            focus_now(widget)
             return True
     return False
+
+
+def focus_now(widget: Widget) -> None:
+    """Focus ``widget`` before the next queued event is handled.
+
+    ``Widget.focus()`` defers the change to a callback queued behind keys already waiting: a key typed
+    right after a page switch (alt+2 then ctrl+b in tmux) would reach a screen with nothing focused,
+    and the page's bindings would not fire.
+    """
+    from textual.css.query import NoMatches
+    from textual.widget import NoScreen
+
+    try:
+        screen = widget.screen
+    except (NoScreen, NoMatches):  # not on a screen yet: focus it once it is
+        widget.focus()
+        return
+    screen.set_focus(widget)

@@ -20,7 +20,7 @@ from tui.analysis.explorer import Explorer
 from tui.analysis.plots import PlotPanel
 from tui.analysis.records import RecordsPanel
 from tui.analysis.runs import RunsPanel
-from tui.page import PaletteCommand, focus_first_in
+from tui.page import PaletteCommand, focus_first_in, focus_now
 
 SECTIONS = (("explorer", "Explorer"), ("plot", "Plot"), ("benchmark", "Benchmark"), ("evidence", "Evidence"),
             ("records", "Runs"), ("runs", "MLflow"))
@@ -69,7 +69,7 @@ class AnalysisView(AnalysisActions):
         self.reload()
 
     def focus_first(self) -> None:
-        self.query_one("#analysis-sections", OptionList).focus()
+        focus_now(self.query_one("#analysis-sections", OptionList))
 
     @on(OptionList.OptionHighlighted, "#analysis-sections")
     def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:

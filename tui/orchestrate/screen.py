@@ -30,7 +30,7 @@ from tui.orchestrate.sections import (
     RunSection,
 )
 from tui.orchestrate.service_panel import ServiceSection
-from tui.page import focus_first_in
+from tui.page import focus_first_in, focus_now
 from tui.widgets.log_pane import LogPane
 from tui.widgets.op_status import OpStatus
 from tui.widgets.settings_form import SettingsForm
@@ -100,7 +100,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         self.set_class(self.app.size.height < COMPACT_HEIGHT, "-compact")
 
     def focus_first(self) -> None:
-        self.query_one("#sections", OptionList).focus()
+        focus_now(self.query_one("#sections", OptionList))
 
     # --- sections --------------------------------------------------------------------------
     def show_section(self, key: str) -> None:

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher, OptionList, Static
 
-from tui.page import PaletteCommand
+from tui.page import PaletteCommand, focus_now
 from tui.project.actions import ProjectActions
 from tui.project.editor import ProjectEditor
 from tui.project.health import HealthCards
@@ -61,7 +61,7 @@ class ProjectView(ProjectActions):
         self.reload()
 
     def focus_first(self) -> None:
-        self.query_one("#project-apps", OptionList).focus()
+        focus_now(self.query_one("#project-apps", OptionList))
 
     @on(OptionList.OptionSelected, "#project-apps")
     def _app_selected(self, event: OptionList.OptionSelected) -> None:

@@ -16,7 +16,7 @@ from textual.reactive import reactive
 from textual.widgets import TabbedContent, TabPane, Tabs
 
 from tui.messages import ActiveAppChanged, EngineCallDone, OperationDone
-from tui.page import PageView, PaletteCommand
+from tui.page import PageView, PaletteCommand, focus_now
 from tui.workflow.commands import workflow_commands
 from tui.workflow.dialogs import ConfirmDialog
 from tui.workflow.graph import GraphView
@@ -95,7 +95,7 @@ class WorkflowView(PageView):
         pane = self.query_one(f"#wf-{self.subtab}", TabPane)
         target = next((w for w in pane.query("*") if w.focusable and w.display), None)
         if target is not None:
-            target.focus()
+            focus_now(target)
 
     @property
     def subtab(self) -> str:

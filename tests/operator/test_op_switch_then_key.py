@@ -1,0 +1,57 @@
+"""A page key sent right behind the page switch reaches the page (tmux: alt+2 then ctrl+b, no pause between).
+
+Both keys are queued before either is handled, as a terminal delivers them when typed fast. Before the fix
+nothing had focus until the repaint after the switch, so ORCHESTRATE's ctrl+b (install) was dropped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+from textual.widgets import TabbedContent
+
+from tui.app import make_app
+
+
+def _send_back_to_back(app, *keys: str) -> None:
+    for key in keys:
+        event = events.Key(key, None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def test_ctrl_b_right_after_alt_2_installs(tui_home: Path, settle) -> None:
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("alt+1")
+        await settle(pilot)
+        tabs = app.query_one("#tabs", TabbedContent)
+        assert tabs.active == "project"
+        view = app.view("orchestrate")
+        installs: list[str] = []
+        # Records the action instead of running a real install: what is tested is that the key reached it.
+        view.action_install = lambda: installs.append(tabs.active)  # type: ignore[method-assign]
+        _send_back_to_back(app, "alt+2", "ctrl+b")
+        await pilot.pause()
+        await pilot.pause()
+        assert tabs.active == "orchestrate"
+        assert installs == ["orchestrate"], "ctrl+b sent right after alt+2 did not reach ORCHESTRATE"
+        assert app.focused is not None and view in app.focused.ancestors
+
+
+async def test_section_key_right_after_alt_2_then_tab_keeps_focus_moved(tui_home: Path, settle) -> None:
+    """The page is focused on the switch itself, and a later repaint does not pull focus back."""
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("alt+1")
+        await settle(pilot)
+        view = app.view("orchestrate")
+        sections = view.query_one("#sections")
+        _send_back_to_back(app, "alt+2", "ctrl+n", "tab")
+        await pilot.pause()
+        await pilot.pause()
+        assert sections.highlighted == 1, "ctrl+n sent right after alt+2 did not move to the next section"
+        assert app.focused is not sections and view in app.focused.ancestors, "focus was pulled back to the list"
