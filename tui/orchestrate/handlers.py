@@ -13,27 +13,20 @@ from typing import TYPE_CHECKING, Any
 from textual import on
 from textual.widgets import Button
 
-from engine.events import LogLines, OperationFailed, OperationFinished, Progress
 from tui.messages import ActiveAppChanged, EngineCallDone
-from tui.orchestrate.benchmark_panel import BenchmarkPanel
-from tui.orchestrate.data_section import DataSection
-from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.log_filter import LogSourceFilter
-from tui.orchestrate.run_result import RunResult, count_rows
-from tui.orchestrate.sections import SECTIONS, BenchmarkSection, RunSection, Section, summarize_run
-from tui.orchestrate.service_form import ServiceSettingsForm
-from tui.orchestrate.service_panel import ServiceSection
-from tui.orchestrate.ssh_form import SshSettingsForm
-from tui.orchestrate.workplan import WorkplanView
 from tui.page import PageView, PaletteCommand
-from tui.widgets.args_form import ArgsForm
 from tui.widgets.log_pane import LogPane
 from tui.widgets.op_status import OpStatus
 from tui.widgets.settings_form import SettingsForm
 
 if TYPE_CHECKING:
     # Imported where used: it pulls in pygments, which startup does not need (the sections mount later).
+    # So are the section widgets: only the System form is in the first frame.
+    from tui.orchestrate.run_result import RunResult
     from tui.orchestrate.snippet_panel import SnippetPanel
+    from tui.orchestrate.workplan import WorkplanView
+    from tui.widgets.args_form import ArgsForm
 
 SNIPPET_METHODS = {"install": "install", "distribute": "get_distrib", "run": "run"}
 
@@ -128,6 +121,12 @@ class OrchestrateHandlers(PageView):
         self.reload()
 
     def _show_state(self, state: dict[str, Any]) -> None:
+        from tui.orchestrate.benchmark_panel import BenchmarkPanel
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.sections import Section
+        from tui.orchestrate.service_form import ServiceSettingsForm
+        from tui.orchestrate.workplan import WorkplanView
+        from tui.widgets.args_form import ArgsForm
         self.query_one(SettingsForm).load(state["cluster"], state["mode_label"])
         self.query_one(HostsSection).load(state["cluster"])
         self.query_one(ServiceSettingsForm).load(state["cluster"])
@@ -147,6 +146,7 @@ class OrchestrateHandlers(PageView):
         self._check_rapids()
 
     def _show_refresh(self, state: dict[str, Any]) -> None:
+        from tui.orchestrate.sections import Section
         from tui.orchestrate.snippet_panel import SnippetPanel
 
         for kind, code in state["snippets"].items():
@@ -162,6 +162,7 @@ class OrchestrateHandlers(PageView):
         self.app.refresh_status(state["mode_label"])
 
     def _update_run_buttons(self) -> None:
+        from tui.orchestrate.sections import RunSection
         running = self.current is not None
         can_run = not self.installed_reason
         self.query_one(RunSection).set_enabled(can_run, running, self.app.redact(self.installed_reason))
@@ -169,6 +170,10 @@ class OrchestrateHandlers(PageView):
 
     @on(EngineCallDone)
     def _call_done(self, message: EngineCallDone) -> None:
+        from tui.orchestrate.data_section import DataSection
+        from tui.orchestrate.run_result import RunResult
+        from tui.orchestrate.sections import BenchmarkSection, Section
+        from tui.widgets.args_form import ArgsForm
         tag, value = message.tag, message.value
         if not message.ok:
             self._call_failed(tag, message.error)
@@ -202,6 +207,9 @@ class OrchestrateHandlers(PageView):
                 f"✓ {value.rows:,} rows × {len(value.columns)} columns → {self.app.redact(str(value.path))}", ok=True)
 
     def _call_failed(self, tag: str, error: BaseException | None) -> None:
+        from tui.orchestrate.data_section import DataSection
+        from tui.orchestrate.sections import Section
+        from tui.widgets.args_form import ArgsForm
         text = self.app.redact(str(error))
         key = getattr(error, "key", None) or ""
         if tag == "save-args":
@@ -220,6 +228,8 @@ class OrchestrateHandlers(PageView):
     @on(SettingsForm.Changed)
     def _settings_changed(self, message: SettingsForm.Changed) -> None:
         from engine.errors import AgilabError, FileChangedError
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.ssh_form import SshSettingsForm
 
         if not self.settings_loaded:
             return
@@ -266,6 +276,7 @@ class OrchestrateHandlers(PageView):
         self.app.run_operation(op, self)
 
     def handle_event(self, op: Any, event: Any) -> None:
+        from engine.events import LogLines, OperationFailed, OperationFinished, Progress
         if isinstance(event, LogLines):
             lines = [self.app.redact(line) for line in event.lines]
             # Queued, not written: the pane writes the batches of one frame together.
@@ -282,6 +293,11 @@ class OrchestrateHandlers(PageView):
             self._update_run_buttons()
 
     def _operation_done(self, kind: str, event: Any, ok: bool) -> None:
+        from tui.orchestrate.benchmark_panel import BenchmarkPanel
+        from tui.orchestrate.run_result import RunResult, count_rows
+        from tui.orchestrate.sections import BenchmarkSection, RunSection, Section, summarize_run
+        from tui.orchestrate.service_panel import ServiceSection
+        from tui.orchestrate.workplan import WorkplanView
         status, log = self.query_one(OpStatus), self.query_one(LogPane)
         if kind == "serve":  # an AGILab app's service action (the Service section started it)
             self.query_one(ServiceSection).operation_done(event, ok)
@@ -333,6 +349,7 @@ class OrchestrateHandlers(PageView):
         self.start_operation(lambda: self.app.engine.run(self.app.engine.active_app()))
 
     def action_benchmark(self) -> None:
+        from tui.orchestrate.sections import BenchmarkSection
         self.show_section("benchmark")
         modes = self.query_one(BenchmarkSection).chosen_modes()
         if not modes:
@@ -341,6 +358,7 @@ class OrchestrateHandlers(PageView):
         self.start_operation(lambda: self.app.engine.benchmark(self.app.engine.active_app(), modes))
 
     def action_benchmark_all(self) -> None:
+        from tui.orchestrate.sections import BenchmarkSection
         self.show_section("benchmark")
         self.query_one(BenchmarkSection).toggle_all()
 
@@ -349,9 +367,11 @@ class OrchestrateHandlers(PageView):
             self.app.cancel_operation(self.current)
 
     def action_save_args(self) -> None:
+        from tui.widgets.args_form import ArgsForm
         self.query_one(ArgsForm).action_save()
 
     def action_save_plan(self) -> None:
+        from tui.orchestrate.workplan import WorkplanView
         self.query_one(WorkplanView).action_save()
 
     def action_export_notebook(self) -> None:
@@ -364,6 +384,7 @@ class OrchestrateHandlers(PageView):
         self.app.call_engine("load-data", open_latest_output, self.app.engine, reply_to=self)
 
     def action_export_csv(self) -> None:
+        from tui.orchestrate.data_section import DataSection
         data = self.query_one(DataSection)
         source = data.query_one("VirtualTable").source  # type: ignore[attr-defined]
         if source is None:
@@ -373,6 +394,7 @@ class OrchestrateHandlers(PageView):
 
     def action_open_output(self, path: str | None = None) -> None:
         """Show an output of the last run in ANALYSIS (the highlighted one by default)."""
+        from tui.orchestrate.run_result import RunResult
         path = path or self.query_one(RunResult).highlighted_path()
         if not path:
             self.notify("no run output yet: RUN first", severity="warning")
@@ -382,12 +404,11 @@ class OrchestrateHandlers(PageView):
         if analysis is not None and hasattr(analysis, "open_path"):
             analysis.open_path(path)
 
-    @on(RunResult.OpenRequested)
-    def _open_output(self, message: RunResult.OpenRequested) -> None:
+    # Named handlers rather than @on(...): the section widgets are imported after the first frame.
+    def on_run_result_open_requested(self, message: RunResult.OpenRequested) -> None:
         self.action_open_output(message.path)
 
-    @on(ArgsForm.SaveRequested)
-    def _save_args(self, message: ArgsForm.SaveRequested) -> None:
+    def on_args_form_save_requested(self, message: ArgsForm.SaveRequested) -> None:
         engine = self.app.engine
         self.app.call_engine("save-args", lambda: engine.save_args(engine.active_app(), message.values), reply_to=self)
 
@@ -396,14 +417,12 @@ class OrchestrateHandlers(PageView):
         self.app.call_engine("args-schema", lambda: (engine.args_schema(engine.active_app()),
                                                      engine.settings(engine.active_app()).args), reply_to=self)
 
-    @on(ArgsForm.TomlSaveRequested)
-    def _save_args_toml(self, message: ArgsForm.TomlSaveRequested) -> None:
+    def on_args_form_toml_save_requested(self, message: ArgsForm.TomlSaveRequested) -> None:
         engine = self.app.engine
         self.app.call_engine("save-args", lambda: engine.save_args_toml(engine.active_app(), message.text),
                              reply_to=self)
 
-    @on(WorkplanView.SaveRequested)
-    def _save_plan(self, message: WorkplanView.SaveRequested) -> None:
+    def on_workplan_view_save_requested(self, message: WorkplanView.SaveRequested) -> None:
         engine = self.app.engine
         self.app.call_engine("save-plan", lambda: engine.save_distribution(engine.active_app(), message.plan),
                              reply_to=self)
@@ -427,6 +446,8 @@ class OrchestrateHandlers(PageView):
             action()
 
     def palette_commands(self) -> list[PaletteCommand]:
+        from tui.orchestrate.data_section import DataSection
+        from tui.orchestrate.sections import SECTIONS
         from tui.orchestrate.snippet_panel import SnippetPanel
 
         if not self.sections_ready:

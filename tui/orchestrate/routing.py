@@ -11,11 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from engine.events import OperationFinished
-from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.log_filter import LogSourceFilter
-from tui.orchestrate.service_panel import ServiceSection
-from tui.orchestrate.workers_table import ClusterWorkersTable
 from tui.page import PaletteCommand
 from tui.widgets.log_pane import LogPane
 
@@ -36,6 +32,8 @@ class ClusterRouting:
     """Set by the page's ``__init__``: every line of the current operation by source."""
 
     def cluster_operation_started(self, op: Any) -> None:
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.workers_table import ClusterWorkersTable
         page: Any = self
         self.log_filter.reset()
         self._retitle_log(op.kind)
@@ -48,6 +46,8 @@ class ClusterRouting:
 
     def cluster_log_lines(self, op: Any, source: str, lines: list[str]) -> list[str]:
         """Route one batch; return the lines the log pane shows under the current filter."""
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.workers_table import ClusterWorkersTable
         page: Any = self
         if op.kind == "install":
             page.query_one(HostsSection).install_event("lines", source, tuple(lines))
@@ -56,6 +56,9 @@ class ClusterRouting:
         return self.log_filter.record(source, lines)
 
     def cluster_operation_done(self, op: Any, event: Any) -> None:
+        from engine.events import OperationFinished
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.workers_table import ClusterWorkersTable
         page: Any = self
         if op.kind == "install":
             result = event.result if isinstance(event, OperationFinished) else getattr(event, "result", {})
@@ -91,6 +94,8 @@ class ClusterRouting:
 
     # --- palette ----------------------------------------------------------------------------------
     def cluster_palette_commands(self) -> list[PaletteCommand]:
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.service_panel import ServiceSection
         page: Any = self
 
         def hosts(action: str) -> Any:

@@ -7,6 +7,8 @@ log pane below with a progress line. Handlers for buttons and engine results liv
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,9 +18,7 @@ from textual.widgets import ContentSwitcher, OptionList
 from textual.widgets.option_list import Option
 
 from tui.messages import EngineEventMessage, JobStateChanged
-from tui.orchestrate.data_section import DataSection
 from tui.orchestrate.handlers import OrchestrateHandlers
-from tui.orchestrate.hosts_section import HostsSection
 from tui.orchestrate.routing import ClusterRouting
 from tui.orchestrate.sections import (
     SECTIONS,
@@ -29,7 +29,6 @@ from tui.orchestrate.sections import (
     NotebookSection,
     RunSection,
 )
-from tui.orchestrate.service_panel import ServiceSection
 from tui.page import focus_first_in, focus_now
 from tui.widgets.log_pane import LogPane
 from tui.widgets.op_status import OpStatus
@@ -80,6 +79,9 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         self.call_after_refresh(self._mount_sections)
 
     async def _mount_sections(self) -> None:
+        from tui.orchestrate.data_section import DataSection
+        from tui.orchestrate.hosts_section import HostsSection
+        from tui.orchestrate.service_panel import ServiceSection
         if not self.is_attached or not self.app.is_running:
             return  # the app exited before its first frame was followed up
         sections = [HostsSection(id="hosts"), InstallSection(id="install"), ArgsSection(id="args"),
@@ -95,6 +97,21 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         if highlighted:  # a section chosen while the others were still being mounted
             switcher.current = SECTIONS[highlighted][0]
         self.reload()
+
+    _prewarm_started = False
+
+    def _show_state(self, state: dict[str, Any]) -> None:
+        super()._show_state(state)
+        if not self._prewarm_started:  # once the sections hold the app's state, not the empty one
+            self._prewarm_started = True
+            self.call_after_refresh(self._prewarm_next, [key for key, _ in SECTIONS[1:]])
+
+    def _prewarm_next(self, keys: list[str]) -> None:
+        """Render the hidden sections into their caches, one per refresh so keys are handled in between."""
+        from tui.orchestrate.prewarm import prewarm_section
+
+        if keys and self.is_attached and self.app.is_running and prewarm_section(self, keys[0]):
+            self.call_after_refresh(self._prewarm_next, keys[1:])
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(self.app.size.height < COMPACT_HEIGHT, "-compact")

@@ -13,12 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from tui.orchestrate.benchmark_panel import BenchmarkPanel
-from tui.orchestrate.run_result import RunResult
-from tui.orchestrate.workers_table import ClusterWorkersTable
-from tui.orchestrate.workplan import WorkplanView
-from tui.widgets.args_form import ArgsForm
-
+# The widgets of the sections below are imported in their compose methods: the sections mount after the
+# first frame, and only the System form is in it.
 SECTIONS = (("system", "System"), ("hosts", "Hosts"), ("install", "Install"), ("args", "Args"),
             ("distribute", "Distribute"), ("run", "Run"), ("benchmark", "Benchmark"), ("service", "Service"),
             ("notebook", "Notebook"), ("data", "Data"))
@@ -44,7 +40,8 @@ class Section(Vertical):
     def set_status(self, text: str, *, ok: bool | None = None) -> None:
         """Update the section's status line; ``ok`` colours it (None: neutral)."""
         status = self.query_one(".status-text", Static)
-        status.update(text)
+        if str(status.content) != text:  # an update relayouts the section: none when the text is the same
+            status.update(text)
         status.set_class(ok is True, "-ok")
         status.set_class(ok is False, "-error")
 
@@ -68,6 +65,7 @@ class ArgsSection(Section):
     HELP = "Run arguments from the app's model; saved to [args]. ctrl+s saves."
 
     def compose(self) -> ComposeResult:
+        from tui.widgets.args_form import ArgsForm
         with Horizontal(classes="buttons"):
             yield Button("SAVE ARGS", id="btn-save-args", variant="primary", compact=True)
             yield Static("", classes="status-text", id="args-status")
@@ -79,6 +77,7 @@ class DistributeSection(Section):
     HELP = "CHECK DISTRIBUTE builds the work plan; m moves a partition, ctrl+s saves the plan."
 
     def compose(self) -> ComposeResult:
+        from tui.orchestrate.workplan import WorkplanView
         with Horizontal(classes="buttons"):
             yield Button("CHECK DISTRIBUTE", id="btn-distribute", variant="primary", compact=True)
             yield Button("SAVE PLAN", id="btn-save-plan", disabled=True, compact=True)
@@ -94,6 +93,8 @@ class RunSection(Section):
     HELP = "RUN executes the app in the current mode; Esc or CANCEL stops it (its processes die)."
 
     def compose(self) -> ComposeResult:
+        from tui.orchestrate.run_result import RunResult
+        from tui.orchestrate.workers_table import ClusterWorkersTable
         with Horizontal(classes="buttons"):
             yield Button("RUN", id="btn-run", variant="success", disabled=True, compact=True)
             yield Button("CANCEL", id="btn-cancel", variant="error", disabled=True, compact=True)
@@ -125,6 +126,7 @@ class BenchmarkSection(Section):
 
     def compose(self) -> ComposeResult:
         from engine.modes import MODE_LABELS
+        from tui.orchestrate.benchmark_panel import BenchmarkPanel
 
         with Horizontal(classes="buttons"):
             yield Button("BENCHMARK", id="btn-benchmark", variant="primary", disabled=True, compact=True)
