@@ -55,3 +55,25 @@ async def test_section_key_right_after_alt_2_then_tab_keeps_focus_moved(tui_home
         await pilot.pause()
         assert sections.highlighted == 1, "ctrl+n sent right after alt+2 did not move to the next section"
         assert app.focused is not sections and view in app.focused.ancestors, "focus was pulled back to the list"
+
+
+async def test_service_report_arriving_while_hidden_is_drawn_when_shown(tui_home: Path, settle) -> None:
+    """A status answer for the hidden Service section changes nothing on screen until the section is shown."""
+    from textual.widgets import Static
+
+    from tui.orchestrate.service_panel import ServiceSection
+
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        view = app.view("orchestrate")
+        section = view.query_one(ServiceSection)
+        status = section.query_one("#service-status", Static)
+        assert not section.display
+        section._call("status", tag="service-poll")  # the real engine's answer: no service runs here
+        await settle(pilot)
+        assert section.report is not None and section.report.action == "status"
+        assert str(status.content) == "", "the hidden section was redrawn"
+        view.show_section("service")
+        await settle(pilot)
+        assert str(status.content).startswith("● "), str(status.content)

@@ -73,6 +73,8 @@ class ServiceSection(Section):
         self._timer: Timer | None = None
         self._log_follow: tuple[str, int] | None = None
         self._log_reading = False
+        self._unshown: ServiceReport | None = None
+        """A report that arrived while the section was hidden: drawn when it is shown (not before)."""
 
     def compose(self) -> ComposeResult:
         yield from self.compose_help()
@@ -97,6 +99,11 @@ class ServiceSection(Section):
 
     # --- live refresh --------------------------------------------------------------------------
     def on_show(self) -> None:
+        if not self.display:
+            return  # shown and hidden again before this event was handled (the page's idle prewarm)
+        if self._unshown is not None:
+            report, self._unshown = self._unshown, None
+            self.show_report(report)
         # Learn whether a service already runs (started here, from the CLI or another session).
         if self.pending_action == "" and not self._poll_in_flight:
             self._call("status", tag="service-poll")
@@ -229,6 +236,13 @@ class ServiceSection(Section):
     # --- rendering --------------------------------------------------------------------------------
     def show_report(self, report: ServiceReport) -> None:
         self.report = report
+        if not self.display or self.region.area == 0:
+            # Hidden (another section or page is shown): redrawing it would only cost the frame that is on
+            # screen a relayout. The log keeps being followed; the table and texts are drawn on show.
+            self._unshown = report
+            self._set_polling(False)
+            self._follow_log(report)
+            return
         payload = report.payload
         counts = (f"healthy {payload.get('workers_healthy_count', 0)} · "
                   f"unhealthy {payload.get('workers_unhealthy_count', 0)} · "
