@@ -77,3 +77,15 @@ async def test_service_report_arriving_while_hidden_is_drawn_when_shown(tui_home
         view.show_section("service")
         await settle(pilot)
         assert str(status.content).startswith("● "), str(status.content)
+
+
+async def test_collector_is_back_on_after_the_first_frame(tui_home: Path, settle) -> None:
+    """Startup holds garbage collection until the first frame; it must be on again afterwards."""
+    import gc
+
+    assert gc.isenabled()
+    app = make_app(test_mode=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert gc.isenabled()
+    assert gc.isenabled()
