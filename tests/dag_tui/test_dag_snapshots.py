@@ -30,9 +30,16 @@ async def _partly_ready(pilot: Any) -> None:
     await _settle(pilot)
     pilot.app.query_one("#dag-source", Select).value = "sample_library"
     await _settle(pilot)
-    pilot.app.query_one(DagTable).focus()
+    table = pilot.app.query_one(DagTable)
+    table.focus()
     await pilot.press("ctrl+n")
     await _settle(pilot)
+    # DataTable widens columns for updated cells on its next Idle; on a loaded machine the snapshot could
+    # come first and show "preview only (no app ran)" clipped to the header's width.
+    for _ in range(100):
+        if not table._updated_cells and not table._require_update_dimensions:
+            break
+        await pilot.pause(0.02)
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -15,9 +15,9 @@ from typing import Any
 
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable
 
 from tui.clock import clock_of
+from tui.widgets.fitted_table import FittedDataTable
 
 COLUMNS = (("status", "status"), ("host", "host"), ("step", "step"), ("seconds", "s"), ("reason", "reason"))
 STATUS_MARKS = {"pending": "· pending", "running": "▶ running", "ok": "✓ ok", "failed": "✗ failed"}
@@ -64,7 +64,7 @@ def step_of(line: str) -> str | None:
     return None
 
 
-class HostTable(DataTable[str]):
+class HostTable(FittedDataTable):
     """The host install table; ``t`` trusts the highlighted host's unknown key."""
 
     DEFAULT_CSS = """

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from textual.widgets import DataTable
+from tui.widgets.fitted_table import FittedDataTable
 
 COLUMNS = (("name", "worker"), ("host", "host"), ("state", "state"), ("address", "address"))
 STATE_MARKS = {"starting": "· starting", "running": "▶ running", "exited": "■ exited"}
@@ -27,7 +27,7 @@ def worker_names(workers: dict[str, int]) -> list[tuple[str, str]]:
     return [(f"{host_name(host)}-{i}", host) for host, slots in workers.items() for i in range(slots)]
 
 
-class ClusterWorkersTable(DataTable[str]):
+class ClusterWorkersTable(FittedDataTable):
     """Worker states of the current (or last) cluster run; hidden until a Dask run starts."""
 
     DEFAULT_CSS = """

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.widgets import DataTable
+
+from tui.widgets.fitted_table import FittedDataTable
 
 if TYPE_CHECKING:
     from engine.dag import Readiness, StepReadiness
@@ -26,7 +27,7 @@ _ENTRYPOINT_WIDTH = 28
 FIXED_WIDTHS = {"status": 11, "duration": 8}
 
 
-class DagTable(DataTable[Any]):
+class DagTable(FittedDataTable):
     """Readiness of every step: status, app, entrypoint, what blocks it, and its last duration."""
 
     DEFAULT_CSS = """
