@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -20,27 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.tmux_driver import REPO_ROOT, kill_session, tmux, wait_for
+
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
-REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], check=True, capture_output=True, text=True).stdout
-
-
-def pane(session: str) -> str:
-    return tmux("capture-pane", "-p", "-t", session)
-
-
-def wait_for(session: str, text: str, timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    shown = ""
-    while time.monotonic() < deadline:
-        shown = pane(session)
-        if text in shown:
-            return shown
-        time.sleep(0.25)
-    return shown
 
 
 def keys(session: str, *names: str) -> None:
@@ -101,4 +82,4 @@ def test_page_keys_screens_that_follow_the_run_and_f8_in_tmux(tmp_path: Path) ->
 
         keys(session, "C-q")
     finally:
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        kill_session(session)
