@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 AGILAB_VERSION = "2026.10.13"
@@ -136,3 +137,13 @@ def processes_under(home: Path) -> list[str]:
         if str(home) in line and proc.pid != os.getpid():
             found.append(f"{proc.pid}: {line[:200]}")
     return found
+
+
+def processes_left(home: Path, wait: float, keep: Callable[[str], bool] = lambda line: True) -> list[str]:
+    """:func:`processes_under` ``home`` (those ``keep`` selects), polled until none is left or ``wait`` s passed."""
+    deadline = time.monotonic() + wait
+    while True:
+        left = [line for line in processes_under(home) if keep(line)]
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.5)

@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from .agilab_env import cli, processes_under
+from .agilab_env import cli, processes_left, processes_under
 from .conftest import FLIGHT
-
-
-def _no_leftovers(home: Path, wait: float = 10.0) -> list[str]:
-    deadline = time.monotonic() + wait
-    while True:
-        left = processes_under(home)
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.5)
 
 
 def test_apps_lists_agilab_projects(agilab_cli_env: dict[str, str]) -> None:
@@ -43,7 +33,7 @@ def test_install_streams_and_builds_the_worker_env(flight_installed: dict, agila
     assert "await AGI.install(app_env" in snippet
     # AGILab's own deployment lines reached our log stream
     assert "deploy_local_worker" in flight_installed["log"]
-    assert _no_leftovers(agilab_home) == []
+    assert processes_left(agilab_home, 10.0) == []
 
 
 @pytest.mark.parametrize("mode, share", [(0, "localshare"), (4, "clustershare")])
@@ -65,7 +55,7 @@ def test_run_streams_records_and_shows_outputs(mode: int, share: str, flight_ins
     assert log.index("FlightTelemetryWorker.stop") < log.rindex(str(result["agilab_result"]))
     if mode == 4:
         assert "dask scheduler" in log
-    assert _no_leftovers(agilab_home) == []
+    assert processes_left(agilab_home, 10.0) == []
     # a run record like any other
     manifest = json.loads(Path(result["manifest"]).read_text())
     assert manifest["record"]["status"] == "completed"
@@ -109,7 +99,7 @@ def test_cancelling_a_dask_run_kills_scheduler_and_workers(flight_installed: dic
 
     live_before = asyncio.run(scenario())
     assert live_before, "AGILab's Dask processes were expected to be running when cancelled"
-    assert _no_leftovers(agilab_in_process) == []
+    assert processes_left(agilab_in_process, 10.0) == []
 
 
 def _per_aircraft(files: list[Path], column: str) -> dict[str, float]:
@@ -166,7 +156,7 @@ def test_benchmark_writes_agilab_s_benchmark_json(flight_installed: dict, agilab
     table = payload["result"]["benchmark"]
     assert {row["mode"] for row in table.values()} == {"____", "___p"}
     assert Path(payload["result"]["path"]) == agilab_home / ".agilab" / "benchmark.json"
-    assert _no_leftovers(agilab_home) == []
+    assert processes_left(agilab_home, 10.0) == []
     from engine.analysis import evidence_files
     from engine.facade import Engine
     from engine.records import find_record, load_manifest

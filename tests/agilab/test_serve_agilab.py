@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psutil
 
-from .agilab_env import cli, processes_under
+from .agilab_env import cli, processes_left, processes_under
 from .conftest import FLIGHT
 
 
@@ -37,15 +37,6 @@ def _record(home: Path, run_id: str) -> tuple[dict, str]:
 
     folder = find_record(home / "log" / "execute", run_id)
     return load_manifest(folder)["record"], (folder / "run.log").read_text("utf-8")
-
-
-def _wait_no_processes(home: Path, wait: float = 15.0) -> list[str]:
-    deadline = time.monotonic() + wait
-    while True:
-        left = processes_under(home)
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.5)
 
 
 def _dask_processes(home: Path) -> list[str]:
@@ -97,7 +88,7 @@ def test_serve_start_status_health_stop(flight_installed: dict, agilab_cli_env: 
     assert str(stopped["agilab_result"]["status"]).lower() == "stopped", stopped["agilab_result"]
     stop_record, _ = _record(agilab_home, stopped["run_id"])
     assert stop_record["kind"] == "service-stop" and stop_record["status"] == "completed", stop_record
-    assert _wait_no_processes(agilab_home) == []
+    assert processes_left(agilab_home, 15.0) == []
     assert started is not None and not _alive(started["supervisor_pid"])
     # AGILab tore its own runtime down: nothing was left for our safety net to kill
     assert stopped["leftovers"] == [], stopped
@@ -123,7 +114,7 @@ def test_serve_stop_after_supervisor_killed(flight_installed: dict, agilab_cli_e
     stop_record, stop_log = _record(agilab_home, stopped["run_id"])
     assert stop_record["kind"] == "service-stop" and stop_record["status"] == "completed", stop_record
     assert "was gone" in stop_log
-    assert _wait_no_processes(agilab_home) == []
+    assert processes_left(agilab_home, 15.0) == []
     # a new service starts cleanly after the lost one (AGILab's stale service_state.json was dropped)
     try:
         again = _serve(agilab_cli_env, "start")
@@ -131,7 +122,7 @@ def test_serve_stop_after_supervisor_killed(flight_installed: dict, agilab_cli_e
     finally:
         final = _serve(agilab_cli_env, "stop")
     assert final["agilab_result"]["status"] == "stopped", final
-    assert _wait_no_processes(agilab_home) == []
+    assert processes_left(agilab_home, 15.0) == []
 
 
 def test_cancelling_serve_start_leaves_nothing_running(flight_installed: dict, agilab_in_process: Path,
@@ -157,7 +148,7 @@ def test_cancelling_serve_start_leaves_nothing_running(flight_installed: dict, a
 
     live_before = asyncio.run(scenario())
     assert any("AGI_serve_" in line for line in live_before), live_before  # the supervisor was up
-    assert _wait_no_processes(agilab_in_process) == []
+    assert processes_left(agilab_in_process, 15.0) == []
     log_dir = agilab_in_process / "log" / "execute" / "flight_telemetry"
     assert not supervisor.control_file(log_dir).exists()
     records = [r for r in engine.runs(FLIGHT) if r.kind == "service-start"]

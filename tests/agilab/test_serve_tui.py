@@ -9,38 +9,23 @@ Real AGILab (pinned), real Dask, real processes; nothing is mocked.
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 
 from textual.widgets import Static
 
 from engine.events import LogLines
+from tests.cluster_tui.cluster_tui_helpers import settle, wait_until
 from tui.app import make_app
 from tui.messages import EngineEventMessage
 from tui.orchestrate.service_panel import COLUMNS, ServiceSection
 from tui.widgets.log_pane import LogPane
 
-from .agilab_env import cli, processes_under
+from .agilab_env import cli, processes_left, processes_under
 from .conftest import FLIGHT
 
 WORKERS = 2  # AGILab's flight app settings: {"127.0.0.1": 2}
-
-
-async def _settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def _wait(pilot, predicate, what: str, timeout: float = 240.0, on_tick=None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if on_tick is not None:
-            on_tick()
-        value = predicate()
-        if value:
-            return value
-        await pilot.pause(0.1)
-    raise AssertionError(f"gave up waiting for {what}")
+_wait = partial(wait_until, timeout=240.0)  # the bound these tests had; AGILab starts Dask per service
 
 
 def _rows(section: ServiceSection) -> list[dict[str, str]]:
@@ -52,39 +37,43 @@ def _text(section: ServiceSection, selector: str) -> str:
     return str(section.query_one(selector, Static).content)
 
 
+def _is_service(line: str) -> bool:
+    return "dask scheduler" in line or "dask worker" in line or "AGI_serve_" in line
+
+
 def _service_processes(home: Path) -> list[str]:
-    return [line for line in processes_under(home)
-            if "dask scheduler" in line or "dask worker" in line or "AGI_serve_" in line]
+    return [line for line in processes_under(home) if _is_service(line)]
 
 
 def _wait_gone(home: Path, wait: float = 20.0) -> list[str]:
-    deadline = time.monotonic() + wait
-    while True:
-        left = _service_processes(home)
-        if not left or time.monotonic() > deadline:
-            return left
-        time.sleep(0.5)
+    return processes_left(home, wait, keep=_is_service)
+
+
+def _local_flight_engine(home: Path):
+    """An engine on ``home`` with the AGILab flight app active and its service run locally, one process."""
+    from engine.facade import Engine
+    from engine.workspace import Workspace
+
+    engine = Engine(Workspace(home))
+    engine.set_active_app(FLIGHT)
+    settings = engine.settings(FLIGHT)
+    settings.update_cluster(pool=False, cython=False, rapids=False, cluster_enabled=False)
+    settings.save()
+    return engine
 
 
 async def test_orchestrate_starts_watches_and_stops_an_agilab_service(
         flight_installed: dict, agilab_in_process: Path, agilab_cli_env: dict[str, str], isolated_home: Path,
         monkeypatch) -> None:
-    from engine.facade import Engine
-    from engine.workspace import Workspace
-
     monkeypatch.setenv("AGILAB_TUI_TEST_MODE", "1")
-    engine = Engine(Workspace(isolated_home))
-    engine.set_active_app(FLIGHT)
-    settings = engine.settings(FLIGHT)
-    settings.update_cluster(pool=False, cython=False, rapids=False, cluster_enabled=False)
-    settings.save()
+    engine = _local_flight_engine(isolated_home)
     assert _service_processes(agilab_in_process) == [], "a service of an earlier test is still running"
 
     messages: list[object] = []
     app = make_app(test_mode=True)
     try:
         async with app.run_test(size=(120, 36), message_hook=messages.append) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             assert app.engine.active_app().name == FLIGHT
             view = app.view("orchestrate")
             view.show_section("service")
@@ -165,7 +154,7 @@ async def test_orchestrate_starts_watches_and_stops_an_agilab_service(
             assert any("AGILab service stopped; supervisor exits" in line for line in pane.log.lines)
             kinds = [r.kind for r in engine.runs(FLIGHT)[:2]]
             assert sorted(kinds) == ["service-start", "service-stop"], kinds
-            await _settle(pilot)
+            await settle(pilot)
         assert _wait_gone(agilab_in_process) == []
     finally:
         if _service_processes(agilab_in_process):  # a failed assertion must not strand the service
@@ -175,21 +164,14 @@ async def test_orchestrate_starts_watches_and_stops_an_agilab_service(
 async def test_escape_cancels_an_agilab_service_start_from_the_page(
         flight_installed: dict, agilab_in_process: Path, agilab_cli_env: dict[str, str], isolated_home: Path,
         monkeypatch) -> None:
-    from engine.facade import Engine
-    from engine.workspace import Workspace
-
     monkeypatch.setenv("AGILAB_TUI_TEST_MODE", "1")
-    engine = Engine(Workspace(isolated_home))
-    engine.set_active_app(FLIGHT)
-    settings = engine.settings(FLIGHT)
-    settings.update_cluster(pool=False, cython=False, rapids=False, cluster_enabled=False)
-    settings.save()
+    engine = _local_flight_engine(isolated_home)
     assert _service_processes(agilab_in_process) == [], "a service of an earlier test is still running"
 
     app = make_app(test_mode=True)
     try:
         async with app.run_test(size=(120, 36)) as pilot:
-            await _settle(pilot)
+            await settle(pilot)
             view = app.view("orchestrate")
             view.show_section("service")
             section = view.query_one(ServiceSection)
@@ -212,7 +194,7 @@ async def test_escape_cancels_an_agilab_service_start_from_the_page(
             assert section.report.status == "idle", section.report.payload
             newest_start = next(r for r in engine.runs(FLIGHT) if r.kind == "service-start")  # newest first
             assert newest_start.status == "cancelled", newest_start
-            await _settle(pilot)
+            await settle(pilot)
         assert _wait_gone(agilab_in_process) == []
     finally:
         if _service_processes(agilab_in_process):
