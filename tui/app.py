@@ -113,7 +113,7 @@ class AgilabApp(App[None]):
         self._pending_done: dict[str, OperationDone] = {}
         """The latest finished operation each hidden page has not been told about yet."""
         self.gc_policy = GcPolicy()
-        """Holds the collector's full passes while operations stream (tui/gc_policy.py)."""
+        """Holds the collector's full passes while operations stream and keys come (tui/gc_policy.py)."""
         if test_mode:
             self.animation_level = "none"
 
@@ -184,7 +184,7 @@ class AgilabApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
-            self.gc_policy.key_pressed()  # a full collection waits for a quiet moment
+            self.gc_policy.key_pressed(self)  # a full collection waits for a quiet moment
         await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:

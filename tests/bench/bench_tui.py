@@ -6,9 +6,11 @@
    the two apps, and the CPU seconds each process used up to that frame are shown too: on a shared machine
    they move less with the load than the wall-clock time does.
 2. Keypress latency while 100k log lines stream into the ORCHESTRATE log (target p99 <= 50 ms):
-   a real engine Operation streams them from a child process; every 20 ms a key switches the section and the delay
-   from the key press until the first frame painted after its action ran is recorded (key to screen update),
-   alongside the delay until the action itself runs.
+   a real engine Operation streams them from a child process; 20 ms after each key's frame the next key switches
+   the section, and the delay from the key press until the first frame painted after its action ran is recorded
+   (key to screen update), alongside the delay until the action itself runs. The stream is run ``STREAMS``
+   times, one operation after the other in the same app, so the p99 comes from some 150 keys rather than
+   the 20-50 one stream gives (with that few, "p99" is simply the slowest key).
 3. Memory growth over those 100k lines (target <= 100 MB), RSS measured with psutil.
 """
 
@@ -27,6 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 LINES = 100_000
 SAMPLES = 5
+STREAMS = 3
 
 # Both cold-start scripts time the first frame the same way: the first composited update handed to the driver.
 _FIRST_FRAME = """
@@ -130,13 +133,16 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
         process = psutil.Process()
         rss_before = process.memory_info().rss
         started = time.perf_counter()
-        view.start_operation(lambda: Operation("run", "bench", body))
-        while view.current is not None:
-            # Next key once the previous one has reached the screen.
-            if not pressed_at:
-                pressed_at.append(time.perf_counter())
-                app.simulate_key("ctrl+n")
-            await asyncio.sleep(0.02)
+        for _ in range(STREAMS):
+            view.start_operation(lambda: Operation("run", "bench", body))
+            while view.current is not None:
+                # Next key once the previous one has reached the screen.
+                if not pressed_at:
+                    pressed_at.append(time.perf_counter())
+                    app.simulate_key("ctrl+n")
+                await asyncio.sleep(0.02)
+            while pressed_at:  # a key pressed as the stream ended counts too, once its frame is painted
+                await asyncio.sleep(0.005)
         stream_seconds = time.perf_counter() - started
         await pilot.pause()
         rss_growth = (process.memory_info().rss - rss_before) / 2**20
@@ -163,8 +169,8 @@ def main() -> None:
               f"agilab-tui {a * 1000:.0f} ms, ratio {a / h:.2f}x (target <= 1.5x); "
               f"CPU until then {hc * 1000:.0f} ms vs {ac * 1000:.0f} ms, ratio {ac / hc:.2f}x")
         paint, action, seconds, growth, kept = asyncio.run(stream_and_press(home))
-        print(f"streamed {LINES:,} log lines in {seconds:.1f} s ({LINES / seconds:,.0f} lines/s), "
-              f"{kept:,} kept in the pane (bounded)")
+        print(f"streamed {LINES:,} log lines {STREAMS} times in {seconds:.1f} s "
+              f"({STREAMS * LINES / seconds:,.0f} lines/s with the keys' frames), {kept:,} kept in the pane (bounded)")
         for label, latencies, target in (("key to painted frame", paint, " (target p99 <= 50 ms)"),
                                          ("key to action", action, "")):
             ms = [x * 1000 for x in latencies]
@@ -172,7 +178,7 @@ def main() -> None:
                 print(f"keypress latency during the stream, {label} ({len(ms)} keys): median "
                       f"{statistics.median(ms):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms, "
                       f"p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms{target}")
-        print(f"memory growth over the stream: {growth:.1f} MB (target <= 100 MB)")
+        print(f"memory growth over the streams: {growth:.1f} MB (target <= 100 MB)")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

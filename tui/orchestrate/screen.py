@@ -30,6 +30,7 @@ from tui.orchestrate.sections import (
     RunSection,
 )
 from tui.page import focus_first_in, focus_now
+from tui.paint_now import paint_now
 from tui.widgets.log_pane import LogPane
 from tui.widgets.op_status import OpStatus
 from tui.widgets.settings_form import SettingsForm
@@ -69,7 +70,6 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
             with ContentSwitcher(initial="system", id="section-switcher"):
                 with Vertical(id="system", classes="section") as system:
                     system.border_title = "System settings"
-                    yield SettingsForm(id="settings-form")
         yield OpStatus(id="op-status")
         yield LogPane(title="Log", id="orch-log")
 
@@ -90,6 +90,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         for section in sections:
             section.display = False  # ContentSwitcher shows only its current child
         switcher = self.query_one("#section-switcher", ContentSwitcher)
+        await switcher.query_one("#system").mount(SettingsForm(id="settings-form"))
         await switcher.mount_all(sections)
         self.sections_ready = True
         self.refresh_bindings()
@@ -110,7 +111,9 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         """Render the hidden sections into their caches, one per refresh so keys are handled in between."""
         from tui.orchestrate.prewarm import prewarm_section
 
-        if keys and self.is_attached and self.app.is_running and prewarm_section(self, keys[0]):
+        if not keys:
+            self.app.gc_policy.startup_settled()
+        elif self.is_attached and self.app.is_running and prewarm_section(self, keys[0]):
             self.call_after_refresh(self._prewarm_next, keys[1:])
 
     def on_resize(self, event: events.Resize) -> None:
@@ -122,17 +125,24 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
     # --- sections --------------------------------------------------------------------------
     def show_section(self, key: str) -> None:
         """Switch to a section by key (``install``, ``run``...) and move the section list with it."""
+        switcher = self.query_one("#section-switcher", ContentSwitcher)
+        shown = switcher.current
         if self.sections_ready:
-            self.query_one("#section-switcher", ContentSwitcher).current = key
+            switcher.current = key
         options = self.query_one("#sections", OptionList)
         index = next(i for i, (k, _) in enumerate(SECTIONS) if k == key)
         if options.highlighted != index:
             options.highlighted = index
+        if switcher.current != shown:
+            paint_now(self)
 
     @on(OptionList.OptionHighlighted, "#sections")
     def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and self.sections_ready:
-            self.query_one("#section-switcher", ContentSwitcher).current = event.option.id
+            switcher = self.query_one("#section-switcher", ContentSwitcher)
+            if switcher.current != event.option.id:  # up/down in the list (ctrl+n/ctrl+o painted already)
+                switcher.current = event.option.id
+                paint_now(self)
 
     @on(OptionList.OptionSelected, "#sections")
     def _section_selected(self, event: OptionList.OptionSelected) -> None:

@@ -1,0 +1,57 @@
+"""Paint a navigation key's result at once instead of at the screen's next update slot.
+
+Textual lays out and paints a screen on its update timer (``TEXTUAL_FPS``, 60 a second): a change made by
+a key waits for the next slot, and when the previous slot's frame is still being drawn (a log streaming
+in), for the one after that. Measured in ``tests/bench/bench_tui.py`` that wait was 14 ms on average and
+up to 35 ms of a 50 ms key-to-frame budget. A key that switches ORCHESTRATE's section calls
+:func:`paint_now` right after its change. (Not the page keys: TabbedContent finishes a page switch in its
+own message handlers, so a frame painted inside the key's action showed WORKFLOW's stage list one row off
+until the next frame; tests/operator/test_op_tmux.py caught it.)
+
+It does synchronously what the widgets' idle handlers, the screen's message handlers and its timer would
+do a few messages later: each widget's pending repaint and layout request is taken (the layout one clears
+its ancestors' arrangement caches, as Textual's own ``_check_refresh`` does), then the screen is laid out
+and composited in the same step. Requests taken here are not posted again, so no second frame redoes the
+work; the Show, Hide and Resize events of the new layout are still handled afterwards, as usual.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def take_refresh_requests(screen: Any) -> set[Any]:
+    """Take the pending repaint and layout requests of ``screen``'s widgets; the widgets to repaint."""
+    from textual.widget import Widget
+
+    repaint: set[Any] = set()
+    for widget in screen.walk_children(Widget):
+        if widget._repaint_required:
+            widget._repaint_required = False
+            if widget.display:
+                repaint.add(widget)
+        if widget._layout_required:
+            widget._layout_required = False
+            for ancestor in widget.ancestors:
+                if not isinstance(ancestor, Widget):
+                    break
+                ancestor._clear_arrangement_cache()
+                ancestor._layout_updates += 1
+                if not ancestor.styles.auto_dimensions:
+                    break
+    return repaint
+
+
+def paint_now(widget: Any) -> bool:
+    """Lay out and paint ``widget``'s screen now, with every change asked for so far. False when nothing
+    was painted: the screen is not the one shown, or an update batch holds painting back."""
+    app = widget.app
+    screen = widget.screen
+    if app._batch_count or screen is not app.screen or not screen.is_current or not app.is_running:
+        return False
+    screen._dirty_widgets.update(take_refresh_requests(screen))
+    screen._refresh_layout()
+    # As the timer does after its layout: this frame holds every change asked for so far.
+    screen._layout_required = False
+    screen._dirty_widgets.clear()
+    return True
