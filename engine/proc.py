@@ -10,7 +10,7 @@ import signal
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 
-from workers.lifeline import preexec as _die_with_us
+from engine.death_signal import dying_with_us
 
 LineSink = Callable[[str, str], Awaitable[None] | None]
 """Receives (source, line) for every line a child prints; source is 'stdout' or 'stderr'."""
@@ -65,16 +65,17 @@ class ChildProcess:
         return self.process.pid if self.process else None
 
     async def start(self) -> None:
+        # The child dies with us even if we are SIGKILLed and cannot kill its group ourselves.
+        argv, preexec_fn = dying_with_us(self.argv, self.env)
         self.process = await asyncio.create_subprocess_exec(
-            *self.argv,
+            *argv,
             cwd=str(self.cwd) if self.cwd else None,
             env=self.env,
             stdin=asyncio.subprocess.PIPE if self.stdin_data is not None else asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             start_new_session=True,
-            # The child dies with us even if we are SIGKILLed and cannot kill its group ourselves.
-            preexec_fn=_die_with_us(),
+            preexec_fn=preexec_fn,
             limit=1 << 22,
         )
         if self.stdin_data is not None and self.process.stdin:

@@ -28,7 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT))
 LINES = 100_000
-SAMPLES = 5
+SAMPLES = 11
 STREAMS = 3
 
 # Both cold-start scripts time the first frame the same way: the first composited update handed to the driver.
@@ -95,6 +95,9 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
     app = make_app(test_mode=False)
     paint_latencies: list[float] = []
     action_latencies: list[float] = []
+    slowest: list[tuple[float, str, float]] = []
+    """(key to frame, the section it showed, when it was pressed after its operation started), in s."""
+    operation_started: list[float] = [time.perf_counter()]
     async with app.run_test(size=(120, 36)) as pilot:
         # Let startup finish (pages and sections mounted after the first frame, the engine load) before
         # measuring, as the snapshot tests' settle() does: each round may start the next step.
@@ -117,7 +120,10 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
             display(screen, renderable)  # type: ignore[arg-type]
             # The first frame composited after the action ran is the one that shows the new section.
             if acted and renderable is not None and not app._batch_count:
-                paint_latencies.append(time.perf_counter() - acted.pop())
+                key_at = acted.pop()
+                paint_latencies.append(time.perf_counter() - key_at)
+                slowest.append((paint_latencies[-1], view.query_one("#section-switcher").current,
+                                key_at - operation_started[-1]))
                 pressed_at.clear()
 
         view.action_next_section = timed_next_section  # type: ignore[method-assign]
@@ -134,6 +140,7 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
         rss_before = process.memory_info().rss
         started = time.perf_counter()
         for _ in range(STREAMS):
+            operation_started.append(time.perf_counter())
             view.start_operation(lambda: Operation("run", "bench", body))
             while view.current is not None:
                 # Next key once the previous one has reached the screen.
@@ -147,6 +154,9 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
         await pilot.pause()
         rss_growth = (process.memory_info().rss - rss_before) / 2**20
         kept = app.query_one(LogPane).log.line_count
+    slowest.sort(reverse=True)
+    print("slowest keys: " + ", ".join(f"{ms * 1000:.0f} ms ({section}, pressed {since * 1000:.0f} ms into its run)"
+                                      for ms, section, since in slowest[:6]))
     return paint_latencies, action_latencies, stream_seconds, rss_growth, kept
 
 
