@@ -68,6 +68,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         with Horizontal(id="orch-main"):
             yield OptionList(*[Option(label, id=key) for key, label in SECTIONS], id="sections")
             with ContentSwitcher(initial="system", id="section-switcher"):
+                # Its form (~45 widgets) is mounted right after the first frame, first of the sections.
                 with Vertical(id="system", classes="section") as system:
                     system.border_title = "System settings"
         yield OpStatus(id="op-status")

@@ -14,7 +14,7 @@ from textual.widgets import Button, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 # The widgets of the sections below are imported in their compose methods: the sections mount after the
-# first frame, and only the System form is in it.
+# first frame (the System form too, first of them).
 SECTIONS = (("system", "System"), ("hosts", "Hosts"), ("install", "Install"), ("args", "Args"),
             ("distribute", "Distribute"), ("run", "Run"), ("benchmark", "Benchmark"), ("service", "Service"),
             ("notebook", "Notebook"), ("data", "Data"))
