@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tmux_driver import REPO_ROOT, kill_session, tmux, wait_for
+from tests.tmux_driver import REPO_ROOT, kill_session, pane, tmux, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
@@ -28,6 +28,23 @@ def keys(session: str, *names: str) -> None:
     for name in names:
         tmux("send-keys", "-t", session, name)
         time.sleep(0.3)  # a person's pace: one key is read before the next arrives
+
+
+def editor_part(line: str) -> str:
+    """The code editor's side of a WORKFLOW line (the stage list is left of the "││" between the panels)."""
+    return line.split("││", 1)[-1]
+
+
+def settled(session: str, screen: str, timeout: float = 10) -> str:
+    """The pane once two captures 0.3 s apart agree: a page just shown may still be filling in."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = pane(session)
+        if now == screen:
+            return now
+        screen = now
+    return screen
 
 
 def test_page_keys_screens_that_follow_the_run_and_f8_in_tmux(tmp_path: Path) -> None:
@@ -75,9 +92,10 @@ def test_page_keys_screens_that_follow_the_run_and_f8_in_tmux(tmp_path: Path) ->
         shown = wait_for(session, "Environment health", 30)
         assert "Environment health" in shown, f"alt+1 from the editor did not show PROJECT:\n{shown}"
         keys(session, "M-3")
-        back = wait_for(session, "#zq", 30)
-        code_before = [line for line in before if "#zq" in line]
-        assert [line for line in back.splitlines() if "#zq" in line] == code_before, "the editor text changed"
+        back = settled(session, wait_for(session, "#zq", 30))
+        code_before = [editor_part(line) for line in before if "#zq" in line]
+        assert [editor_part(line) for line in back.splitlines() if "#zq" in line] == code_before, \
+            f"the editor text changed:\n{back}"
         assert "#zq1" not in back and "1#zq" not in back
 
         keys(session, "C-q")
