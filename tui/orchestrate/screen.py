@@ -112,9 +112,11 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
         """Render the hidden sections into their caches, one per refresh so keys are handled in between."""
         from tui.orchestrate.prewarm import prewarm_section
 
+        if not self.is_attached or not self.app.is_running:
+            return  # a freeze after the App's unfreeze on exit would pin its objects for good
         if not keys:
             self.app.gc_policy.startup_settled()
-        elif self.is_attached and self.app.is_running and prewarm_section(self, keys[0]):
+        elif prewarm_section(self, keys[0]):
             self.call_after_refresh(self._prewarm_next, keys[1:])
 
     def on_resize(self, event: events.Resize) -> None:
@@ -140,10 +142,7 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
     @on(OptionList.OptionHighlighted, "#sections")
     def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if event.option.id and self.sections_ready:
-            switcher = self.query_one("#section-switcher", ContentSwitcher)
-            if switcher.current != event.option.id:  # up/down in the list (ctrl+n/ctrl+o painted already)
-                switcher.current = event.option.id
-                paint_now(self)
+            self.show_section(event.option.id)  # up/down in the list; after ctrl+n/ctrl+o it finds nothing to do
 
     @on(OptionList.OptionSelected, "#sections")
     def _section_selected(self, event: OptionList.OptionSelected) -> None:
