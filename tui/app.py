@@ -31,6 +31,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui.clock import Clock, FixedClock
+from tui.fast_compositor import install as install_fast_compositor
 from tui.gc_policy import GcPolicy
 from tui.keys import read_alt_digits_as_alt_keys
 from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
@@ -95,6 +96,7 @@ class AgilabApp(App[None]):
 
     def __init__(self, engine: Engine | Callable[[], Engine], *, test_mode: bool = False):
         read_alt_digits_as_alt_keys()  # before the driver reads input: ESC 1 must be alt+1, not "¡"
+        install_fast_compositor()  # frames skip rendering what is hidden under other widgets
         super().__init__()
         # Modules and classes imported so far live as long as the process: keep them out of the collector's
         # full passes, which otherwise cost tens of ms during startup and during every long log stream.

@@ -20,12 +20,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def take_refresh_requests(screen: Any) -> set[Any]:
-    """Take the pending repaint and layout requests of ``screen``'s widgets; the widgets to repaint."""
+def take_refresh_requests(root: Any) -> set[Any]:
+    """Take the pending repaint and layout requests of ``root`` and the widgets it holds; the widgets to
+    repaint."""
     from textual.widget import Widget
 
     repaint: set[Any] = set()
-    for widget in screen.walk_children(Widget):
+    for widget in root.walk_children(Widget, with_self=True):
         if widget._repaint_required:
             widget._repaint_required = False
             if widget.display:
@@ -49,7 +50,14 @@ def paint_now(widget: Any) -> bool:
     screen = widget.screen
     if app._batch_count or screen is not app.screen or not screen.is_current or not app.is_running:
         return False
-    screen._dirty_widgets.update(take_refresh_requests(screen))
+    compositor = screen._compositor
+    # The requests of ``widget`` and what it holds: the rest of the screen paints at its own pace.
+    screen._dirty_widgets.update(take_refresh_requests(widget))
+    # Only widgets already on screen need their repaint passed on: the layout below marks the regions of
+    # the ones it shows anyway. Passing those too makes the compositor invalidate the map the layout has
+    # just built, and lay the whole screen out a second time while painting (4-7 ms a key, measured).
+    screen._dirty_widgets.intersection_update(compositor.visible_widgets.keys())
+    compositor._full_map_invalidated = False
     screen._refresh_layout()
     # As the timer does after its layout: this frame holds every change asked for so far.
     screen._layout_required = False

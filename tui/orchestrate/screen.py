@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 from tui.messages import EngineEventMessage, JobStateChanged
 from tui.orchestrate.handlers import OrchestrateHandlers
 from tui.orchestrate.routing import ClusterRouting
+from tui.orchestrate.section_switch import SectionList, SectionSwitcher
 from tui.orchestrate.sections import (
     SECTIONS,
     ArgsSection,
@@ -51,9 +52,10 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
                 tooltip="CHECK DISTRIBUTE: build and show the work plan"),
         Binding("ctrl+l", "load_data", "Load data", show=False, id="orchestrate.load-data",
                 tooltip="Preview the latest output"),
-        Binding("ctrl+n", "next_section", "Next section", show=False, id="orchestrate.next-section",
+        Binding("ctrl+n", "next_section", "Next section", show=False, priority=True, id="orchestrate.next-section",
                 tooltip="Show the next section"),
-        Binding("ctrl+o", "previous_section", "Previous section", show=False, id="orchestrate.previous-section",
+        Binding("ctrl+o", "previous_section", "Previous section", show=False, priority=True,
+                id="orchestrate.previous-section",
                 tooltip="Show the previous section"),
         Binding("ctrl+t", "open_output", "Open output", show=False, id="orchestrate.open-output",
                 tooltip="Open the highlighted output of the last run in ANALYSIS"),
@@ -66,8 +68,8 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="orch-main"):
-            yield OptionList(*[Option(label, id=key) for key, label in SECTIONS], id="sections")
-            with ContentSwitcher(initial="system", id="section-switcher"):
+            yield SectionList(*[Option(label, id=key) for key, label in SECTIONS], id="sections")
+            with SectionSwitcher(initial="system", id="section-switcher"):
                 # Its form (~45 widgets) is mounted right after the first frame, first of the sections.
                 with Vertical(id="system", classes="section") as system:
                     system.border_title = "System settings"
@@ -141,6 +143,10 @@ class OrchestrateView(ClusterRouting, OrchestrateHandlers):
 
     @on(OptionList.OptionHighlighted, "#sections")
     def _section_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        # A stale event (the highlight moved on before it arrived, keys outrunning messages) is dropped:
+        # acting on it would move the highlight back, and two such events would bounce it for ever.
+        if event.option_list.highlighted != event.option_index:
+            return
         if event.option.id and self.sections_ready:
             self.show_section(event.option.id)  # up/down in the list; after ctrl+n/ctrl+o it finds nothing to do
 
