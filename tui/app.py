@@ -27,7 +27,7 @@ from textual.css.query import NoMatches
 from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui.clock import Clock, FixedClock
@@ -36,6 +36,7 @@ from tui.gc_policy import GcPolicy
 from tui.keys import read_alt_digits_as_alt_keys
 from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
 from tui.widgets.status_line import StatusLine
+from tui.widgets.steady_footer import SteadyFooter
 
 if TYPE_CHECKING:
     from engine.facade import Engine
@@ -144,7 +145,7 @@ class AgilabApp(App[None]):
                     # Other pages are imported and mounted after the first frame (_mount_other_pages).
                     if tab_id == DEFAULT_TAB:
                         yield _load_view(module, class_name)
-        yield Footer()
+        yield SteadyFooter()  # keys updated one by one, not all rebuilt on each bindings change
 
     def on_mount(self) -> None:
         # Reading settings needs the engine: do it once the first frame is on screen.
