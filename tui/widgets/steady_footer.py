@@ -4,9 +4,9 @@ Textual's ``Footer`` removes and mounts all of its keys again whenever the scree
 on every focus move, and when an operation starts or ends (Run greys out, Cancel appears). Measured in
 ``tests/bench/bench_tui.py``, that rebuild was most of the 40-70 ms a key pressed just after RUN waited for
 its frame (median 48 ms with it, 20 ms without it). ``SteadyFooter`` works out the keys Textual's own
-``compose`` would show, and when only some differ it greys or ungreys keys in place, removes the keys that
-went and mounts the ones that came, where they belong. Anything it does not model (key groups, a reordering)
-gets Textual's full rebuild, so what is shown is always what ``Footer`` would show.
+``compose`` would show and changes the keys already there into them, in place (text, greying), removing
+the ones left over and mounting only the ones missing. Key groups, which it does not model, get Textual's
+full rebuild, so what is shown is always what ``Footer`` would show (``tests/tui/test_steady_footer.py``).
 """
 
 from __future__ import annotations
@@ -41,11 +41,14 @@ def shown_identity(key: FooterKey) -> tuple[str, str, str, str, str, bool]:
 class SteadyFooter(Footer):
     """``Footer``, updated key by key when the bindings change."""
 
+    _update_scheduled = False
+
     def bindings_changed(self, screen: Any) -> None:
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._update_scheduled:
+            self._update_scheduled = True  # one update for a burst of changes (a focus move sends several)
             self.call_after_refresh(self._update_keys)
 
     def wanted_keys(self) -> list[KeySpec] | None:
@@ -68,45 +71,49 @@ class SteadyFooter(Footer):
                                     True, enabled))
         return keys
 
-    async def _update_keys(self) -> None:
+    def _update_keys(self) -> None:
+        """Make the keys shown the wanted ones: keys at the same place are changed in place (text, greying),
+        extra keys removed, missing ones mounted after the others."""
+        self._update_scheduled = False
         if not self.is_attached:
             return
         wanted = self.wanted_keys()
-        shown = list(self.children)
-        if wanted is None or not all(isinstance(key, FooterKey) for key in shown):
-            await self.recompose()
+        children = [child for child in self.children if not child._pruning]
+        if wanted is None or not all(isinstance(child, FooterKey) for child in children):
+            self.call_after_refresh(self.recompose)  # what Footer does on every change
             return
-        targets = [spec.identity for spec in wanted]
-        current = [shown_identity(key) for key in shown]  # type: ignore[arg-type]
-        if len(set(targets)) != len(targets) or len(set(current)) != len(current):
-            await self.recompose()
-            return
-        kept = [key for key, identity in zip(shown, current) if identity in set(targets)]
-        if [shown_identity(key) for key in kept] != [t for t in targets if t in set(current)]:
-            await self.recompose()  # the same keys in another order
-            return
-        for key, identity in zip(shown, current):
-            if identity not in set(targets):
-                await key.remove()
-        by_identity = {shown_identity(key): key for key in kept}
         self.styles.grid_size_columns = sum(not spec.palette for spec in wanted)
-        after: FooterKey | None = None
-        for spec in wanted:
-            key = by_identity.get(spec.identity)
-            if key is None:
-                key = self._new_key(spec)
-                if after is None:
-                    await self.mount(key, before=0) if self.children else await self.mount(key)
-                else:
-                    await self.mount(key, after=after)
-            elif key._disabled == spec.enabled:
-                key._disabled = not spec.enabled
-                key.set_class(not spec.enabled, "-disabled")
-            after = key
+        for palette in (False, True):
+            keys = [key for key in children if key.has_class("-command-palette") == palette]
+            specs = [spec for spec in wanted if spec.palette == palette]
+            for key, spec in zip(keys, specs):
+                self._show(key, spec)  # type: ignore[arg-type]
+            for key in keys[len(specs):]:
+                key.remove()
+            new = [self._new_key(spec) for spec in specs[len(keys):]]
+            if not new:
+                continue
+            if keys:
+                self.mount(*new, after=keys[-1])
+            elif not palette and children:
+                self.mount(*new, before=0)
+            else:
+                self.mount(*new)
+
+    @staticmethod
+    def _show(key: FooterKey, spec: KeySpec) -> None:
+        if shown_identity(key) != spec.identity:
+            key.key, key.key_display, key.description, key.action = spec[:4]
+            key.tooltip = spec.tooltip or None
+            key.refresh(layout=True)  # its width follows its text
+        if key._disabled == spec.enabled:
+            key._disabled = not spec.enabled
+            key.set_class(not spec.enabled, "-disabled")
 
     def _new_key(self, spec: KeySpec) -> FooterKey:
+        classes = "-command-palette" if spec.palette else ("-compact" if self.compact else "")
         key = FooterKey(spec.key, spec.key_display, spec.description, spec.action, disabled=not spec.enabled,
-                        tooltip=spec.tooltip, classes="-command-palette" if spec.palette else "")
+                        tooltip=spec.tooltip, classes=classes)
         if not spec.palette:
             from textual._context import active_message_pump
 
