@@ -11,6 +11,8 @@
    (key to screen update), alongside the delay until the action itself runs. The stream is run ``STREAMS``
    times, one operation after the other in the same app, so the p99 comes from some 150 keys rather than
    the 20-50 one stream gives (with that few, "p99" is simply the slowest key).
+   Page keys (alt+1..4, back to ORCHESTRATE after each other page) are measured the same way in one more
+   stream: from the key to the first frame painted by a layout that started after the page switched.
 3. Memory growth over those 100k lines (target <= 100 MB), RSS measured with psutil.
 """
 
@@ -160,6 +162,70 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
     return paint_latencies, action_latencies, stream_seconds, rss_growth, kept
 
 
+async def page_keys_during_a_stream(home: str) -> list[float]:
+    """Key-to-frame latencies (s) of page keys while one 100k-line stream runs in ORCHESTRATE."""
+    from textual.screen import Screen
+
+    from engine.operation import Operation
+    from engine.proc import ChildProcess
+    from tui.app import make_app
+
+    os.environ["AGILAB_TUI_HOME"] = home
+    app = make_app(test_mode=False)
+    latencies: list[float] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        for key in ("alt+1", "alt+3", "alt+4", "alt+2"):  # every page mounted and shown once first
+            await pilot.press(key)
+            await pilot.pause(0.3)
+        view = app.view("orchestrate")
+        pressed_at: list[float] = []
+        switched: list[float] = []
+        laid_out: list[bool] = []
+        go_tab, display, refresh_layout = app.action_go_tab, app._display, Screen._refresh_layout
+
+        def timed_go_tab(tab_id: str) -> None:
+            switched.append(pressed_at[0])
+            laid_out.clear()
+            go_tab(tab_id)
+
+        def timed_refresh_layout(screen: Screen, *args: object, **kwargs: object) -> None:
+            if not kwargs.get("scroll"):
+                laid_out.append(True)  # a full layout: the new page is arranged (and painted inside it)
+            refresh_layout(screen, *args, **kwargs)  # type: ignore[arg-type]
+
+        def timed_display(screen: object, renderable: object) -> None:
+            display(screen, renderable)  # type: ignore[arg-type]
+            if switched and laid_out and renderable is not None and not app._batch_count:
+                latencies.append(time.perf_counter() - switched.pop())
+                pressed_at.clear()
+
+        app.action_go_tab = timed_go_tab  # type: ignore[method-assign]
+        app._display = timed_display  # type: ignore[method-assign]
+        Screen._refresh_layout = timed_refresh_layout  # type: ignore[method-assign]
+        try:
+            async def body(ctx: object) -> dict[str, object]:
+                child = ChildProcess([sys.executable, "-c", _PRINTER, str(LINES)])
+                await child.start()
+                await child.stream(ctx.sink)  # type: ignore[attr-defined]
+                return {}
+
+            keys = ["alt+1", "alt+2", "alt+3", "alt+2", "alt+4", "alt+2"]
+            view.start_operation(lambda: Operation("run", "bench", body))
+            while view.current is not None:
+                if not pressed_at:
+                    pressed_at.append(time.perf_counter())
+                    app.simulate_key(keys[len(latencies) % len(keys)])
+                await asyncio.sleep(0.02)
+            while pressed_at:
+                await asyncio.sleep(0.005)
+        finally:
+            Screen._refresh_layout = refresh_layout  # type: ignore[method-assign]
+    return latencies
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -188,6 +254,10 @@ def main() -> None:
                 print(f"keypress latency during the stream, {label} ({len(ms)} keys): median "
                       f"{statistics.median(ms):.1f} ms, p95 {percentile(ms, 0.95):.1f} ms, "
                       f"p99 {percentile(ms, 0.99):.1f} ms, max {max(ms):.1f} ms{target}")
+        pages = [x * 1000 for x in asyncio.run(page_keys_during_a_stream(home))]
+        print(f"page keys during one stream, key to painted frame ({len(pages)} keys): median "
+              f"{statistics.median(pages):.1f} ms, p95 {percentile(pages, 0.95):.1f} ms, "
+              f"p99 {percentile(pages, 0.99):.1f} ms, max {max(pages):.1f} ms")
         print(f"memory growth over the streams: {growth:.1f} MB (target <= 100 MB)")
         print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
