@@ -197,7 +197,9 @@ class AgilabApp(App[None]):
 
     # --- tabs, help, status --------------------------------------------------------------------
     def view(self, tab_id: str) -> Widget | None:
-        """The view widget mounted in a tab (None until a lazy pane has mounted)."""
+        """The view widget mounted in a tab (None until a lazy pane has mounted, or once the App has exited)."""
+        if not self.screen_stack:
+            return None  # shutting down: a late TabActivated finds no screen left
         pane = self.screen_stack[0].query_one(f"#{tab_id}", TabPane)
         return next(iter(pane.children), None)
 

@@ -19,7 +19,8 @@ the two on every page and section.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 WRITTEN_FOR = "8.2.8"
 """The Textual version whose ``Compositor._render_chops`` this reproduces."""
@@ -55,7 +56,8 @@ def render_chops(self: Any, crop: Any, is_rendered_line: Callable[[int], bool]) 
             line_cuts = [cut for cut in cuts[y] if right >= cut >= x]
             if all(chops_line.get(cut) is not None for cut in line_cuts[:-1]):
                 continue
-            for cut, strip in zip(line_cuts, strips[y - top].divide([cut - x for cut in line_cuts[1:]])):
+            pieces = strips[y - top].divide([cut - x for cut in line_cuts[1:]])
+            for cut, strip in zip(line_cuts, pieces, strict=False):  # one piece fewer than cuts
                 if chops_line.get(cut) is None:
                     if cut in chops_line:
                         empty_spans[y] -= 1

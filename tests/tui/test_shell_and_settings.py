@@ -144,3 +144,13 @@ async def test_failed_install_keeps_run_disabled_with_the_reason(tui_home: Path,
         # The args section says why it has no form (the manager env comes with a successful INSTALL).
         args_status = str(app.query_one("#args .status-text", Static).render())
         assert "manager environment is not installed" in args_status and "run INSTALL first" in args_status
+
+
+async def test_a_page_asked_for_while_the_app_shuts_down_is_none(tui_home: Path, settle) -> None:
+    # A TabActivated handled after the screens are gone asked for a page and raised IndexError at exit.
+    app = new_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert app.view("orchestrate") is not None
+    assert not app.screen_stack
+    assert app.view("orchestrate") is None

@@ -86,7 +86,7 @@ class SteadyFooter(Footer):
         for palette in (False, True):
             keys = [key for key in children if key.has_class("-command-palette") == palette]
             specs = [spec for spec in wanted if spec.palette == palette]
-            for key, spec in zip(keys, specs):
+            for key, spec in zip(keys, specs, strict=False):  # the shorter list: the keys kept
                 self._show(key, spec)  # type: ignore[arg-type]
             for key in keys[len(specs):]:
                 key.remove()
