@@ -145,7 +145,16 @@ class RecordWriter:
 
     def _start_files(self) -> None:
         began = time.perf_counter()
-        self.dir.mkdir(parents=True, exist_ok=False)
+        for attempt in range(8):
+            try:
+                self.dir.mkdir(parents=True, exist_ok=False)
+                break
+            except FileExistsError:
+                if attempt == 7:
+                    raise
+                # Another process drew the same id in the same second: this record takes a new one.
+                self.run_id = new_run_id()
+                self.dir = self.runs_dir / self.run_id
         self._log = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 - closed by finish()
         if self.sources:
             self.info["app_fingerprint"] = sources_fingerprint(self.sources)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,22 @@ def test_listing_survives_a_lost_index_and_reports_interrupted_runs(tmp_path: Pa
 def test_run_ids_sort_by_time_and_do_not_collide():
     ids = {new_run_id() for _ in range(2000)}
     assert len(ids) == 2000 and all(is_run_id(i) for i in ids)
+    # 20,000 in one and the same second: by chance alone, three random bytes would repeat about 12 times.
+    second = datetime(2026, 12, 2, 6, 0, 0, tzinfo=UTC)
+    same_second = [new_run_id(second) for _ in range(20_000)]
+    assert len(set(same_second)) == 20_000
+    assert all(i.startswith("20261202T060000-") for i in same_second)
+
+
+def test_a_record_whose_id_another_process_took_draws_a_new_one(tmp_path: Path):
+    writer = RecordWriter(tmp_path / "log", app="demo_project", target="demo")
+    taken = writer.run_id
+    (writer.runs_dir / taken).mkdir(parents=True)  # as if another process had started that run
+    asyncio.run(writer.start())
+    assert writer.run_id != taken and is_run_id(writer.run_id)
+    assert writer.dir == writer.runs_dir / writer.run_id
+    assert load_manifest(writer.dir)["run_id"] == writer.run_id
+    assert not any((writer.runs_dir / taken).iterdir())  # the other run's folder is left as it was
 
 
 def test_large_inputs_are_fingerprinted_from_samples(tmp_path: Path):
