@@ -44,8 +44,9 @@ def take_refresh_requests(root: Any) -> set[Any]:
 
 
 def paint_now(widget: Any) -> bool:
-    """Lay out and paint ``widget``'s screen now, with every change asked for so far. False when nothing
-    was painted: the screen is not the one shown, or an update batch holds painting back."""
+    """Lay out and paint ``widget``'s screen now, with every change asked for so far by ``widget`` and the
+    widgets it holds (and by the rest of the screen, once its requests reached the screen). False when
+    nothing was painted: the screen is not the one shown, or an update batch holds painting back."""
     app = widget.app
     screen = widget.screen
     if app._batch_count or screen is not app.screen or not screen.is_current or not app.is_running:
