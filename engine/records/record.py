@@ -93,7 +93,7 @@ class RecordWriter:
         self.venv = venv
         self.tracking_uri = tracking_uri
         self.artifact_root = artifact_root
-        self.run_id = new_run_id()
+        self.run_id = new_run_id()  # final once started: _start_files draws another if the folder is taken
         self.runs_dir = store.runs_dir_of(log_dir)
         self.dir = self.runs_dir / self.run_id
         self.children: list[RecordWriter] = []

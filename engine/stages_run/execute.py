@@ -214,8 +214,8 @@ def run_stage(workspace: Workspace, lab: Lab, index: int, *, track: bool = False
         await asyncio.to_thread(ensure_current, workspace, stages, [index], str(lab.source_file))
         with exclusive_run(lab):
             record = lab_record(workspace, lab, kind="stage", args={"stage": index})
-            ctx.result["run_id"] = record.run_id
             async with recording(record, ctx):
+                ctx.result["run_id"] = record.run_id  # once started: a taken folder gives it another id
                 recorder = await _open_recorder(ctx, workspace, lab) if track else None
                 await ctx.progress(0, 1, f"stage {index}")
                 try:
@@ -248,8 +248,8 @@ def run_pipeline(workspace: Workspace, lab: Lab, indices: Sequence[int] | None =
         await asyncio.to_thread(ensure_current, workspace, stages, sequence, str(lab.source_file))
         with exclusive_run(lab):
             record = lab_record(workspace, lab, kind="pipeline", args={"sequence": sequence})
-            ctx.result["run_id"] = record.run_id
             async with recording(record, ctx):
+                ctx.result["run_id"] = record.run_id  # once started: a taken folder gives it another id
                 try:
                     result = await _pipeline(ctx, workspace, lab, stages, sequence, track)
                 finally:  # the record goes into the pipeline's own MLflow parent run, whatever the outcome
