@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from textual.geometry import Region
+
 WRITTEN_FOR = "8.2.8"
 """The Textual version whose ``Compositor._render_chops`` this reproduces."""
 
@@ -31,8 +33,6 @@ _textual_render_chops: Callable[..., Any] | None = None
 
 def render_chops(self: Any, crop: Any, is_rendered_line: Callable[[int], bool]) -> list[dict[int, Any]]:
     """``Compositor._render_chops`` without the renders and cuts whose pieces would be dropped."""
-    from textual.geometry import Region
-
     cuts = self.cuts
     chops: list[dict[int, Any]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
     empty_spans = [len(cut_set) - 1 for cut_set in cuts]

@@ -83,13 +83,31 @@ def cold_start(code: str, home: str) -> tuple[float, float]:
     return painted - started, cpu
 
 
+async def settle_startup(app: object, pilot: object) -> None:
+    """Let startup finish (pages and sections mounted after the first frame, the engine load) before
+    measuring, as the snapshot tests' settle() does: each round may start the next step."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def print_lines(ctx: object) -> dict[str, object]:
+    """An operation body: a real child process printing LINES lines as fast as it can, read the way runs are
+    read."""
+    from engine.proc import ChildProcess
+
+    child = ChildProcess([sys.executable, "-c", _PRINTER, str(LINES)])
+    await child.start()
+    await child.stream(ctx.sink)  # type: ignore[attr-defined]
+    return {}
+
+
 async def stream_and_press(home: str) -> tuple[list[float], list[float], float, float, int]:
     """Key-to-paint and key-to-action latencies (s) during a 100k-line stream, stream seconds, RSS growth (MB),
     lines kept."""
     import psutil
 
-    from engine.operation import Operation, OperationContext
-    from engine.proc import ChildProcess
+    from engine.operation import Operation
     from tui.app import make_app
     from tui.widgets.log_pane import LogPane
 
@@ -101,11 +119,7 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
     """(key to frame, the section it showed, when it was pressed after its operation started), in s."""
     operation_started: list[float] = [time.perf_counter()]
     async with app.run_test(size=(120, 36)) as pilot:
-        # Let startup finish (pages and sections mounted after the first frame, the engine load) before
-        # measuring, as the snapshot tests' settle() does: each round may start the next step.
-        for _ in range(3):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+        await settle_startup(app, pilot)
         view = app.view("orchestrate")
         pressed_at: list[float] = []
         acted: list[float] = []
@@ -131,19 +145,12 @@ async def stream_and_press(home: str) -> tuple[list[float], list[float], float, 
         view.action_next_section = timed_next_section  # type: ignore[method-assign]
         app._display = timed_display  # type: ignore[method-assign]
 
-        async def body(ctx: OperationContext) -> dict[str, object]:
-            # A real child process printing as fast as it can, read the way runs are read.
-            child = ChildProcess([sys.executable, "-c", _PRINTER, str(LINES)])
-            await child.start()
-            await child.stream(ctx.sink)
-            return {}
-
         process = psutil.Process()
         rss_before = process.memory_info().rss
         started = time.perf_counter()
         for _ in range(STREAMS):
             operation_started.append(time.perf_counter())
-            view.start_operation(lambda: Operation("run", "bench", body))
+            view.start_operation(lambda: Operation("run", "bench", print_lines))
             while view.current is not None:
                 # Next key once the previous one has reached the screen.
                 if not pressed_at:
@@ -167,16 +174,13 @@ async def page_keys_during_a_stream(home: str) -> list[float]:
     from textual.screen import Screen
 
     from engine.operation import Operation
-    from engine.proc import ChildProcess
     from tui.app import make_app
 
     os.environ["AGILAB_TUI_HOME"] = home
     app = make_app(test_mode=False)
     latencies: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
-        for _ in range(3):
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+        await settle_startup(app, pilot)
         for key in ("alt+1", "alt+3", "alt+4", "alt+2"):  # every page mounted and shown once first
             await pilot.press(key)
             await pilot.pause(0.3)
@@ -206,14 +210,8 @@ async def page_keys_during_a_stream(home: str) -> list[float]:
         app._display = timed_display  # type: ignore[method-assign]
         Screen._refresh_layout = timed_refresh_layout  # type: ignore[method-assign]
         try:
-            async def body(ctx: object) -> dict[str, object]:
-                child = ChildProcess([sys.executable, "-c", _PRINTER, str(LINES)])
-                await child.start()
-                await child.stream(ctx.sink)  # type: ignore[attr-defined]
-                return {}
-
             keys = ["alt+1", "alt+2", "alt+3", "alt+2", "alt+4", "alt+2"]
-            view.start_operation(lambda: Operation("run", "bench", body))
+            view.start_operation(lambda: Operation("run", "bench", print_lines))
             while view.current is not None:
                 if not pressed_at:
                     pressed_at.append(time.perf_counter())
