@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.events import LogLines, OperationFailed, OperationFinished
+from engine.records import wait_pending
 from engine.stages_run import run_pipeline, run_stage
 
 from .helpers import drain, raw_stage
@@ -50,6 +51,9 @@ async def test_pipeline_has_parent_and_nested_runs_with_metadata(workspace, make
     _, terminal = await drain(run_pipeline(workspace, lab))
 
     assert isinstance(terminal, OperationFinished), terminal
+    # The pipeline's run record is logged into its parent run by the tracking thread, after the operation
+    # finished: asserting before it is done sees the parent with or without the record, by timing.
+    assert wait_pending(120)
     client = _client(workspace)
     experiment = client.get_experiment_by_name("demo_project")
     assert Path(experiment.artifact_location.removeprefix("file://")).is_relative_to(workspace.mlflow_dir)
@@ -63,7 +67,8 @@ async def test_pipeline_has_parent_and_nested_runs_with_metadata(workspace, make
     assert parent.data.tags["agilab.stages_file"] == str(lab.stages_file)
     assert parent.data.tags["agilab.tracking_uri"] == workspace.mlflow_tracking_uri()
     assert parent.data.params == {"sequence": "[0, 1]", "stage_count": "2"}
-    assert _artifact_files(client, parent.info.run_id) == {"lab_stages.toml"}
+    assert _artifact_files(client, parent.info.run_id) == {
+        "lab_stages.toml", "record/run.log", "record/run_manifest.json"}
 
     nested = {r.info.run_name: r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id}
     assert set(nested) == {"demo_project:demo:stage_0", "demo_project:demo:stage_1"}
@@ -136,8 +141,6 @@ async def test_cancelled_pipeline_closes_its_runs_as_killed(workspace, make_lab)
 
 
 async def test_single_stage_run_is_tracked_through_its_record(workspace, make_lab):
-    from engine.records import wait_pending
-
     lab = make_lab([raw_stage("from workers.tracking import tracker\ntracker.log_metric('m', 1)\nprint('ok')\n")])
 
     _, plain = await drain(run_stage(workspace, lab, 0))
