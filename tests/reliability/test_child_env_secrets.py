@@ -78,20 +78,20 @@ def test_a_dag_command_step_sees_no_secret(isolated_home: Path, tmp_path: Path, 
     assert not _leaked(seen), f"leaked into the step: {_leaked(seen)}"
 
 
-async def _environ_of(pid: int, module: str) -> list[str]:
-    """The variable names of ``pid`` once it runs ``module``.
+async def _environ_of(pid: int, argv: list[str]) -> list[str]:
+    """The variable names of ``pid`` once it runs ``argv`` itself, not the ``setpriv`` that starts it.
 
-    A child starts as ``setpriv ... python -m module``; while setpriv execs Python, the kernel shows an empty
-    environ (the new memory map has no environment yet), so reading it right after the start races the exec.
+    While setpriv execs the program, the kernel shows an empty environ (the new memory map has no
+    environment yet), so reading it right after the start races the exec.
     """
     proc = Path(f"/proc/{pid}")
     for _ in range(200):
-        argv = proc.joinpath("cmdline").read_bytes().split(b"\0")
+        running = proc.joinpath("cmdline").read_bytes().split(b"\0")
         raw = proc.joinpath("environ").read_bytes()
-        if module.encode() in argv and raw:
+        if running[0] == argv[0].encode() and raw:
             return [item.split(b"=", 1)[0].decode() for item in raw.split(b"\0") if item]
         await asyncio.sleep(0.05)
-    raise AssertionError(f"pid {pid} was not running {module} with an environment after 10 s: {argv}")
+    raise AssertionError(f"pid {pid} was not running {argv[0]} with an environment after 10 s: {running}")
 
 
 @pytest.mark.slow
@@ -103,7 +103,7 @@ async def test_dask_scheduler_and_workers_see_no_secret(tmp_path: Path, secret_e
         try:
             await cluster.start()
             for child in cluster.processes:
-                seen[f"{child.argv[2]} pid {child.pid}"] = await _environ_of(child.pid, child.argv[2])
+                seen[f"{child.argv[2]} pid {child.pid}"] = await _environ_of(child.pid, child.argv)
         finally:
             await cluster.stop()
         return {}
