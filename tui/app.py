@@ -35,6 +35,7 @@ from tui.fast_compositor import install as install_fast_compositor
 from tui.gc_policy import GcPolicy
 from tui.keys import read_alt_digits_as_alt_keys
 from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
+from tui.widgets.page_tabs import PageTabs
 from tui.widgets.status_line import StatusLine
 from tui.widgets.steady_footer import SteadyFooter
 
@@ -139,7 +140,7 @@ class AgilabApp(App[None]):
         self._gc_paused = gc.isenabled()
         gc.disable()
         yield StatusLine(id="status-line")
-        with TabbedContent(initial=DEFAULT_TAB, id="tabs"):
+        with PageTabs(initial=DEFAULT_TAB, id="tabs"):
             for index, (tab_id, label, module, class_name) in enumerate(PAGES, start=1):
                 with TabPane(f"{index} {label}", id=tab_id):
                     # Other pages are imported and mounted after the first frame (_mount_other_pages).

@@ -154,3 +154,30 @@ async def test_a_page_asked_for_while_the_app_shuts_down_is_none(tui_home: Path,
         assert app.view("orchestrate") is not None
     assert not app.screen_stack
     assert app.view("orchestrate") is None
+
+
+async def test_a_page_key_right_after_a_focus_move_is_not_pulled_back_by_the_late_focus_message(
+        tui_home: Path, settle) -> None:
+    """Startup focuses ORCHESTRATE's section list, and its pane tells the tabs so in a message of its own;
+    alt+1 handled before that message came showed PROJECT for a moment, then ORCHESTRATE again for good
+    (seen in tmux, on a cold start). The late message must not take the page back."""
+    app = new_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        tabs = app.query_one("#tabs", TabbedContent)
+        await pilot.press("alt+3")
+        await pilot.pause()
+        assert tabs.active == "workflow"
+        for target in ("orchestrate", "project", "analysis"):
+            # A focus move and the key in one step, as when both wait in the queues at the same time.
+            other = next(widget for widget in app.query_one("#workflow").query("*")
+                         if widget.focusable and widget.display and widget is not app.focused)
+            app.set_focus(other)
+            app.action_go_tab(target)
+            await pilot.pause()
+            await pilot.pause()
+            assert tabs.active == target
+            assert tabs.query_one("ContentSwitcher").current == target
+            assert app.focused is not None and app.query_one(f"#{target}") in app.focused.ancestors
+            await pilot.press("alt+3")
+            await pilot.pause()

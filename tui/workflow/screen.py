@@ -17,6 +17,7 @@ from textual.widgets import TabbedContent, TabPane, Tabs
 
 from tui.messages import ActiveAppChanged, EngineCallDone, OperationDone
 from tui.page import PageView, PaletteCommand, focus_now
+from tui.widgets.page_tabs import PageTabs
 from tui.workflow.commands import workflow_commands
 from tui.workflow.dialogs import ConfirmDialog
 from tui.workflow.graph import GraphView
@@ -63,7 +64,7 @@ class WorkflowView(PageView):
         self.active_op: Any = None  # the stage or pipeline operation running, if any
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(initial="wf-stages", id="workflow-tabs"):
+        with PageTabs(initial="wf-stages", id="workflow-tabs"):
             for key, label in SUBTABS:
                 with TabPane(label, id=f"wf-{key}"):
                     # DAG and Assistant mount when first shown: their work never slows the stage editor.
