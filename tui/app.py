@@ -35,6 +35,7 @@ from tui.fast_compositor import install as install_fast_compositor
 from tui.gc_policy import GcPolicy
 from tui.keys import read_alt_digits_as_alt_keys
 from tui.messages import ActiveAppChanged, EngineCallDone, EngineEventMessage, JobStateChanged, OperationDone
+from tui.paint_now import paint_now
 from tui.widgets.page_tabs import PageTabs
 from tui.widgets.status_line import StatusLine
 from tui.widgets.steady_footer import SteadyFooter
@@ -216,6 +217,14 @@ class AgilabApp(App[None]):
         # Now, not after the next repaint: a key sent right behind this one (alt+2 then ctrl+b) must find
         # the page focused, or the page's bindings do not fire.
         self._focus_tab(tab_id)
+        # The new page and its footer keys in one layout, painted now rather than at the screen's next update
+        # slot (tui/paint_now.py says why that is sooner). The focused widget takes its focus style here: its
+        # Focus event, still queued, would set it a few messages later, after this frame.
+        focused = self.focused
+        if focused is not None and not focused.has_focus:
+            focused.has_focus = True
+        self.query_one(SteadyFooter).update_now()
+        paint_now(self.screen)
 
     def action_go_tab(self, tab_id: str) -> None:
         """The priority twin of ``show_tab``: never refused while typing."""

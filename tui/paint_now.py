@@ -4,9 +4,13 @@ Textual lays out and paints a screen on its update timer (``TEXTUAL_FPS``, 60 a 
 a key waits for the next slot, and when the previous slot's frame is still being drawn (a log streaming
 in), for the one after that. Measured in ``tests/bench/bench_tui.py`` that wait was 14 ms on average and
 up to 35 ms of a 50 ms key-to-frame budget. A key that switches ORCHESTRATE's section calls
-:func:`paint_now` right after its change. (Not the page keys: TabbedContent finishes a page switch in its
-own message handlers, so a frame painted inside the key's action showed WORKFLOW's stage list one row off
-until the next frame; tests/operator/test_op_tmux.py caught it.)
+:func:`paint_now` right after its change, and so does a page key, on the whole screen. For a page key the
+slot was not the only wait: the shown and hidden panes pass their layout requests on from their own idle
+handlers, which came 20-70 ms after the key while a log streamed (measured), and a layout that started
+before then still arranged the old page. Taking the requests from the widgets here does not wait for them.
+A page switch painted this way used to be laid out a second time a frame later, for the footer, whose
+keys changed text and so size (a resized widget asks for another layout); SteadyFooter now keeps one key
+per binding and the page key updates it before painting, so one layout holds both.
 
 It does synchronously what the widgets' idle handlers, the screen's message handlers and its timer would
 do a few messages later: each widget's pending repaint and layout request is taken (the layout one clears

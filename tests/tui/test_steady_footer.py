@@ -15,7 +15,7 @@ from tui.widgets.steady_footer import SteadyFooter
 def footer_keys(app) -> list[tuple]:
     footer = app.query_one(SteadyFooter)
     return [(k.key, k.key_display, k.description, k.action, k._disabled, k.has_class("-disabled"),
-             k.has_class("-command-palette"), str(k.tooltip or "")) for k in footer.query(FooterKey)]
+             k.has_class("-command-palette"), str(k.tooltip or "")) for k in footer.query(FooterKey) if k.display]
 
 
 async def rebuilt_keys(app, pilot) -> list[tuple]:

@@ -7,6 +7,8 @@ its frame (median 48 ms with it, 20 ms without it). ``SteadyFooter`` works out t
 ``compose`` would show and changes the keys already there into them, in place (text, greying), removing
 the ones left over and mounting only the ones missing. Key groups, which it does not model, get Textual's
 full rebuild, so what is shown is always what ``Footer`` would show (``tests/tui/test_steady_footer.py``).
+Keys left over are hidden rather than removed, so once each page has been shown, a page switch mounts
+nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ class SteadyFooter(Footer):
             self._update_scheduled = True  # one update for a burst of changes (a focus move sends several)
             self.call_after_refresh(self._update_keys)
 
+    def update_now(self) -> None:
+        """Show the keys of the bindings as they are now, without waiting for the change's news.
+
+        A page key moves focus in its own action, and the footer would hear of the new bindings only after
+        the screen painted the new page: a second full layout and frame, a slot or two behind the first,
+        while the first showed the old page's keys. Called right after the move, the keys change in the
+        same layout as the page; the news, when it comes, finds nothing left to change."""
+        if self.is_attached and self.screen is self.app.screen and self.app.app_focus:
+            self._update_keys()
+
     def wanted_keys(self) -> list[KeySpec] | None:
         """The keys ``Footer.compose`` would show now, in its order; None when a key group is involved."""
         active = self.screen.active_bindings
@@ -72,40 +84,55 @@ class SteadyFooter(Footer):
         return keys
 
     def _update_keys(self) -> None:
-        """Make the keys shown the wanted ones: keys at the same place are changed in place (text, greying),
-        extra keys removed, missing ones mounted after the others."""
+        """Make the keys shown the wanted ones, in their order: each key reuses the FooterKey that showed the
+        same binding before (shown again, greyed or not), keys not wanted are hidden, and only bindings never
+        shown yet get a FooterKey mounted.
+
+        A FooterKey keeps its text for good. Changing a key's text in place changes its width, and a widget
+        whose size changes asks for another layout once the current one is done: every page switch laid the
+        screen out twice, the second time a frame after the page itself. Hidden keys come back at the size
+        they had, so after each page has been shown once a page switch changes no key's size and mounts
+        nothing."""
         self._update_scheduled = False
-        if not self.is_attached:
-            return
+        if not self.is_attached or self._closing or self._pruning:
+            return  # closing: a mount would be refused, leaving the new keys out of the list ordered below
         wanted = self.wanted_keys()
         children = [child for child in self.children if not child._pruning]
         if wanted is None or not all(isinstance(child, FooterKey) for child in children):
             self.call_after_refresh(self.recompose)  # what Footer does on every change
             return
         self.styles.grid_size_columns = sum(not spec.palette for spec in wanted)
-        for palette in (False, True):
-            keys = [key for key in children if key.has_class("-command-palette") == palette]
-            specs = [spec for spec in wanted if spec.palette == palette]
-            for key, spec in zip(keys, specs, strict=False):  # the shorter list: the keys kept
-                self._show(key, spec)  # type: ignore[arg-type]
-            for key in keys[len(specs):]:
-                key.remove()
-            new = [self._new_key(spec) for spec in specs[len(keys):]]
-            if not new:
-                continue
-            if keys:
-                self.mount(*new, after=keys[-1])
-            elif not palette and children:
-                self.mount(*new, before=0)
+        spare: dict[tuple[str, str, str, str, str, bool], list[FooterKey]] = {}
+        for child in children:
+            spare.setdefault(shown_identity(child), []).append(child)  # type: ignore[arg-type]
+        shown: list[FooterKey] = []
+        for spec in wanted:
+            bucket = spare.get(spec.identity)
+            if bucket:
+                key = bucket.pop(0)
+                self._show(key, spec)
             else:
-                self.mount(*new)
+                key = self._new_key(spec)
+                if shown:
+                    self.mount(key, after=shown[-1])
+                elif self.children:
+                    self.mount(key, before=0)
+                else:
+                    self.mount(key)
+            shown.append(key)
+        # The grid places the displayed keys in DOM order: put each one after the key before it, where not.
+        for before, key in zip(shown, shown[1:], strict=False):
+            if self.children.index(key) < self.children.index(before):
+                self.move_child(key, after=before)
+        for bucket in spare.values():
+            for key in bucket:
+                if key.display:
+                    key.display = False
 
     @staticmethod
     def _show(key: FooterKey, spec: KeySpec) -> None:
-        if shown_identity(key) != spec.identity:
-            key.key, key.key_display, key.description, key.action = spec[:4]
-            key.tooltip = spec.tooltip or None
-            key.refresh(layout=True)  # its width follows its text
+        if not key.display:
+            key.display = True
         if key._disabled == spec.enabled:
             key._disabled = not spec.enabled
             key.set_class(not spec.enabled, "-disabled")
