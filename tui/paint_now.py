@@ -8,9 +8,8 @@ up to 35 ms of a 50 ms key-to-frame budget. A key that switches ORCHESTRATE's se
 slot was not the only wait: the shown and hidden panes pass their layout requests on from their own idle
 handlers, which came 20-70 ms after the key while a log streamed (measured), and a layout that started
 before then still arranged the old page. Taking the requests from the widgets here does not wait for them.
-A page switch painted this way used to be laid out a second time a frame later, for the footer, whose
-keys changed text and so size (a resized widget asks for another layout); SteadyFooter now keeps one key
-per binding and the page key updates it before painting, so one layout holds both.
+The page key updates the footer before painting, and the footer resizes no key (a resized widget asks
+for another layout, a frame later), so one layout holds the page and its footer keys.
 
 It does synchronously what the widgets' idle handlers, the screen's message handlers and its timer would
 do a few messages later: each widget's pending repaint and layout request is taken (the layout one clears

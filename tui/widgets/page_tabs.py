@@ -1,4 +1,5 @@
-"""The page tabs: Textual's TabbedContent, minus the late focus message that took a page back.
+"""Tabs over pages (the App's four, WORKFLOW's sub-pages): Textual's TabbedContent, minus the late focus
+message that took a page back.
 
 TabbedContent shows the pane that focus moves into, so focusing a widget of a hidden page brings its page
 up. It learns of the move from a message the pane sends once its widget has handled its Focus event, a

@@ -4,11 +4,11 @@ Textual's ``Footer`` removes and mounts all of its keys again whenever the scree
 on every focus move, and when an operation starts or ends (Run greys out, Cancel appears). Measured in
 ``tests/bench/bench_tui.py``, that rebuild was most of the 40-70 ms a key pressed just after RUN waited for
 its frame (median 48 ms with it, 20 ms without it). ``SteadyFooter`` works out the keys Textual's own
-``compose`` would show and changes the keys already there into them, in place (text, greying), removing
-the ones left over and mounting only the ones missing. Key groups, which it does not model, get Textual's
-full rebuild, so what is shown is always what ``Footer`` would show (``tests/tui/test_steady_footer.py``).
-Keys left over are hidden rather than removed, so once each page has been shown, a page switch mounts
-nothing.
+``compose`` would show and shows them with the FooterKeys it already has, one per binding: a key wanted
+again is shown (greyed or not) and put in its place, a key not wanted is hidden, and only a binding never
+shown before gets a FooterKey mounted. Key groups, which it does not model, get Textual's full rebuild, so
+what is shown is always what ``Footer`` would show (``tests/tui/test_steady_footer.py``). Once each page
+has been shown, a page switch mounts nothing and resizes no key.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from typing import Any, NamedTuple
 
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
+
+Identity = tuple[str, str, str, str, str, bool]
+"""What tells one footer key from another: key, display, description, action, tooltip, palette or not."""
 
 
 class KeySpec(NamedTuple):
@@ -31,11 +34,11 @@ class KeySpec(NamedTuple):
     enabled: bool
 
     @property
-    def identity(self) -> tuple[str, str, str, str, str, bool]:
+    def identity(self) -> Identity:
         return self[:6]
 
 
-def shown_identity(key: FooterKey) -> tuple[str, str, str, str, str, bool]:
+def shown_identity(key: FooterKey) -> Identity:
     return (key.key, key.key_display, key.description, key.action, str(key.tooltip or ""),
             key.has_class("-command-palette"))
 
@@ -102,7 +105,7 @@ class SteadyFooter(Footer):
             self.call_after_refresh(self.recompose)  # what Footer does on every change
             return
         self.styles.grid_size_columns = sum(not spec.palette for spec in wanted)
-        spare: dict[tuple[str, str, str, str, str, bool], list[FooterKey]] = {}
+        spare: dict[Identity, list[FooterKey]] = {}
         for child in children:
             spare.setdefault(shown_identity(child), []).append(child)  # type: ignore[arg-type]
         shown: list[FooterKey] = []
